@@ -1,0 +1,28 @@
+-- The directory: the ASEAN Secretariat, the entities of Annex 2 and the ASEAN centres.
+CREATE TABLE organisations (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('ENTITY', 'CENTRE', 'SECRETARIAT')),
+    name TEXT NOT NULL,
+    acronym TEXT,
+    description TEXT,
+    website TEXT,
+    country TEXT CHECK (country IN ('BN', 'KH', 'ID', 'LA', 'MY', 'MM', 'PH', 'SG', 'TH', 'TL', 'VN')),
+    city TEXT,
+    established_on TEXT,
+    category TEXT CHECK (category IN (
+        'PARLIAMENTARIANS_AND_JUDICIARY', 'BUSINESS_ORGANISATION',
+        'THINK_TANK_AND_ACADEMIC_INSTITUTION', 'CIVIL_SOCIETY_ORGANISATION', 'OTHER_STAKEHOLDER')),
+    accreditation_status TEXT CHECK (accreditation_status IN (
+        'APPLICANT', 'ACCREDITED', 'SUSPENDED', 'REVOKED', 'WITHDRAWN')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    -- Only entities have an Annex 2 category and an accreditation status.
+    CHECK ((kind = 'ENTITY') = (category IS NOT NULL)),
+    CHECK ((kind = 'ENTITY') = (accreditation_status IS NOT NULL))
+);
+
+-- One index per keyset ordering: the sort key, then the id as tie-breaker.
+CREATE INDEX organisations_name_key ON organisations (lower(name), id);
+CREATE INDEX organisations_acronym_key ON organisations (lower(coalesce(acronym, name)), id);
+CREATE INDEX organisations_created_key ON organisations (created_at, id);

@@ -1,0 +1,91 @@
+//! The command line: subcommands and options, each option also an environment variable.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::DatabaseUrl;
+
+/// The GraphQL API of the platform for the entities and centres associated with ASEAN.
+#[derive(Debug, Parser)]
+#[command(name = "entities-hub", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do; `serve` when left out.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// The subcommands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Migrate the database, load the sample directory if it is empty, and serve the API.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Migrate, then load the sample directory (idempotent: run it as often as you like).
+    Seed,
+    /// Print the GraphQL schema (SDL) to standard output.
+    Schema,
+}
+
+/// Options of every subcommand.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Options {
+    /// Database: `postgres://user@host:port/db`, `sqlite://path`, or a path to an SQLite file.
+    #[arg(long, env = "DATABASE_URL", default_value = "./data/hub.db", global = true,
+          value_parser = DatabaseUrl::parse)]
+    pub database_url: DatabaseUrl,
+
+    /// Most database connections open at once.
+    #[arg(long, env = "HUB_DB_POOL_SIZE", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
+
+    /// How long a request waits for a database connection before failing as UNAVAILABLE.
+    #[arg(long, env = "HUB_DB_WAIT_MS", default_value_t = 5000, global = true)]
+    pub db_wait_ms: u64,
+
+    /// Address to listen on.
+    #[arg(long, env = "HUB_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// Log format: `pretty` for people, `json` for log collectors. Filter with RUST_LOG.
+    #[arg(long, env = "HUB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty,
+          global = true)]
+    pub log_format: LogFormat,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "HUB_MAX_BODY_BYTES", default_value_t = 1 << 20, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Deepest nesting of selections a query may have.
+    #[arg(long, env = "HUB_MAX_QUERY_DEPTH", default_value_t = 32, global = true)]
+    pub max_query_depth: usize,
+
+    /// Highest cost a query may have; a list field costs its page size times its selection.
+    #[arg(long, env = "HUB_MAX_QUERY_COMPLEXITY", default_value_t = 50_000, global = true)]
+    pub max_query_complexity: usize,
+
+    /// Origins allowed to call the API from a browser, comma-separated; `*` allows any
+    /// (without credentials).
+    #[arg(long, env = "HUB_CORS_ORIGINS", default_value = "*", global = true)]
+    pub cors_origins: String,
+
+    /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "HUB_SHUTDOWN_GRACE_SECS", default_value_t = 10, global = true)]
+    pub shutdown_grace_secs: u64,
+
+    /// Don't load the sample directory into an empty database when serving.
+    #[arg(long, env = "HUB_NO_SAMPLE_DATA", global = true)]
+    pub no_sample_data: bool,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}

@@ -1,0 +1,87 @@
+//! The server's settings, read from the command line and these environment variables:
+//! `DATABASE_URL`, `HUB_DB_POOL_SIZE`, `HUB_DB_WAIT_MS`, `HUB_LISTEN`, `HUB_LOG_FORMAT`,
+//! `HUB_MAX_BODY_BYTES`, `HUB_MAX_QUERY_DEPTH`, `HUB_MAX_QUERY_COMPLEXITY`,
+//! `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`, and `RUST_LOG`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::cli::Options;
+use crate::db::{DatabaseUrl, PoolOptions};
+use crate::graphql::QueryLimits;
+
+/// Which browser origins may call the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    Any,
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    fn parse(raw: &str) -> Self {
+        let origins: Vec<String> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if origins.iter().any(|origin| origin == "*") {
+            Self::Any
+        } else {
+            Self::List(origins)
+        }
+    }
+}
+
+/// What the HTTP layer needs to know.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    pub max_body_bytes: usize,
+    pub cors_origins: CorsOrigins,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 20,
+            cors_origins: CorsOrigins::Any,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Everything the server is configured with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub pool: PoolOptions,
+    pub listen: SocketAddr,
+    pub limits: QueryLimits,
+    pub http: HttpConfig,
+    /// Load the sample directory into an empty database at start-up.
+    pub sample_data: bool,
+}
+
+impl From<&Options> for Config {
+    fn from(options: &Options) -> Self {
+        Self {
+            database_url: options.database_url.clone(),
+            pool: PoolOptions {
+                max_size: options.db_pool_size as usize,
+                wait_timeout: Duration::from_millis(options.db_wait_ms),
+            },
+            listen: options.listen,
+            limits: QueryLimits {
+                depth: options.max_query_depth,
+                complexity: options.max_query_complexity,
+            },
+            http: HttpConfig {
+                max_body_bytes: options.max_body_bytes,
+                cors_origins: CorsOrigins::parse(&options.cors_origins),
+                shutdown_grace: Duration::from_secs(options.shutdown_grace_secs),
+            },
+            sample_data: !options.no_sample_data,
+        }
+    }
+}

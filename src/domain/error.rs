@@ -1,0 +1,36 @@
+//! What can go wrong when the platform's rules are applied.
+
+use crate::db::DbError;
+
+/// A failure of a domain operation. The API layer maps each to a stable error code.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The caller sent something the rules reject; the message says what and is safe to show.
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing asked for does not exist, or the caller may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// The database cannot be reached in time; trying again later may work.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    /// A fault of ours; the detail is for the log, never for the caller.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl DomainError {
+    /// Shortcut for [`DomainError::Invalid`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid(message.into())
+    }
+}
+
+impl From<DbError> for DomainError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(detail) => Self::Unavailable(detail),
+            DbError::Query(error) => Self::Internal(error.to_string()),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The GraphQL schema: types per area, the root objects, and the limits every request meets.
+//!
+//! Resolvers stay thin: they read arguments, call `domain`, and shape the answer.
+
+mod connection;
+mod directory;
+mod error;
+mod ids;
+mod loaders;
+mod node;
+mod organisation;
+mod scalars;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::db::Database;
+use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+pub use error::{ApiError, ApiResult};
+pub use loaders::Loaders;
+
+/// The root query type.
+#[derive(Default, MergedObject)]
+pub struct Query(node::NodeQuery, directory::DirectoryQuery);
+
+/// The whole schema.
+pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// How large a single request may be.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryLimits {
+    /// Deepest nesting of selections.
+    pub depth: usize,
+    /// Highest total cost, where a list field costs its page size times its selection.
+    pub complexity: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self { depth: 32, complexity: 50_000 }
+    }
+}
+
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The schema that serves requests against `db`.
+pub fn schema(db: Database, limits: QueryLimits) -> HubSchema {
+    builder()
+        .data(db)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .finish()
+}
+
+/// The schema in SDL, as kept in `schema.graphql` at the repository's root.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// The cost of a list field: its page size times the cost of what is selected in it.
+fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    (size as usize).saturating_mul(child_complexity)
+}

@@ -1,0 +1,81 @@
+//! `node(id:)` and `nodes(ids:)`: fetch any object of the graph by its global ID.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use super::error::{ApiError, ApiResult};
+use super::ids::NodeId;
+use super::loaders::Loaders;
+use super::organisation::{Centre, Entity, Organisation, Secretariat};
+
+/// The most IDs one `nodes` call takes.
+const MAX_NODES: usize = 100;
+
+/// An object with a global ID, which `node(id:)` fetches again.
+#[derive(Clone, Debug, Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Globally unique, opaque ID."))]
+pub enum Node {
+    Entity(Entity),
+    Centre(Centre),
+    Secretariat(Secretariat),
+}
+
+impl From<Organisation> for Node {
+    fn from(organisation: Organisation) -> Self {
+        match organisation {
+            Organisation::Entity(entity) => Self::Entity(entity),
+            Organisation::Centre(centre) => Self::Centre(centre),
+            Organisation::Secretariat(secretariat) => Self::Secretariat(secretariat),
+        }
+    }
+}
+
+/// The entry points for global IDs on `Query`.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this ID, or null if there is none.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID, as read from an `id` field.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
+        let id = NodeId::decode(&id)?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+
+        match id {
+            NodeId::Organisation(key) => {
+                let organisation = loaders.organisations.load_one(key).await?;
+                Ok(organisation.map(|o| Node::from(Organisation::from(o))))
+            }
+        }
+    }
+
+    /// The objects with these IDs, in the same order; null where there is none. Takes at most
+    /// 100 IDs, fetched together.
+    #[graphql(complexity = "ids.len() * child_complexity")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs, as read from `id` fields.")] ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            let message = format!("`ids` may hold at most {MAX_NODES} IDs");
+            return Err(ApiError::BadUserInput(message));
+        }
+        let ids = ids.iter().map(|id| NodeId::decode(id)).collect::<Result<Vec<_>, _>>()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+
+        let organisation_keys = ids.iter().map(|NodeId::Organisation(key)| *key);
+        let organisations = loaders.organisations.load_many(organisation_keys).await?;
+
+        Ok(ids
+            .iter()
+            .map(|NodeId::Organisation(key)| {
+                let organisation = organisations.get(key).cloned()?;
+                Some(Node::from(Organisation::from(organisation)))
+            })
+            .collect())
+    }
+}

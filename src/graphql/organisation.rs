@@ -1,0 +1,220 @@
+//! The directory in the graph: the `Organisation` interface, its three types, and its enums.
+
+use async_graphql::{Enum, ID, Interface, Object};
+use chrono::{DateTime, Utc};
+
+use super::ids::NodeId;
+use super::scalars::Date;
+use crate::domain::organisation::{self as model, OrganisationProfile};
+
+/// What kind of body an organisation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "model::OrganisationKind")]
+pub enum OrganisationKind {
+    /// An entity associated with ASEAN, listed in Annex 2 of the ASEAN Charter.
+    Entity,
+    /// An ASEAN centre or similar body set up by ASEAN or its partners.
+    Centre,
+    /// The ASEAN Secretariat, which runs the platform and reviews accreditation.
+    Secretariat,
+}
+
+/// The Annex 2 category an entity is accredited in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "model::EntityCategory")]
+pub enum EntityCategory {
+    /// Parliamentarians and the judiciary.
+    ParliamentariansAndJudiciary,
+    /// Business organisations.
+    BusinessOrganisation,
+    /// Think tanks and academic institutions.
+    ThinkTankAndAcademicInstitution,
+    /// Civil society organisations.
+    CivilSocietyOrganisation,
+    /// Other stakeholders in ASEAN.
+    OtherStakeholder,
+}
+
+/// Where an entity stands in accreditation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "model::AccreditationStatus")]
+pub enum AccreditationStatus {
+    /// Has applied, or is about to; not yet accredited.
+    Applicant,
+    /// Accredited by the Committee of Permanent Representatives.
+    Accredited,
+    /// Accreditation suspended for now.
+    Suspended,
+    /// Accreditation taken away.
+    Revoked,
+    /// Gave up its accreditation or its application.
+    Withdrawn,
+}
+
+/// An ASEAN Member State, by its ISO 3166-1 alpha-2 code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "model::Country")]
+pub enum Country {
+    /// Brunei Darussalam.
+    Bn,
+    /// Cambodia.
+    Kh,
+    /// Indonesia.
+    Id,
+    /// Lao People's Democratic Republic.
+    La,
+    /// Malaysia.
+    My,
+    /// Myanmar.
+    Mm,
+    /// The Philippines.
+    Ph,
+    /// Singapore.
+    Sg,
+    /// Thailand.
+    Th,
+    /// Timor-Leste, a member since October 2025.
+    Tl,
+    /// Viet Nam.
+    Vn,
+}
+
+/// Declares one concrete organisation type: the fields every organisation has, plus `$extra`.
+macro_rules! organisation_type {
+    (
+        $(#[$doc:meta])* $name:ident { $($field:ident: $ty:ty),* } { $($extra:tt)* }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            organisation: model::Organisation,
+            $($field: $ty,)*
+        }
+
+        $(#[$doc])*
+        #[Object]
+        impl $name {
+            /// Globally unique, opaque ID; fetch the organisation again with `node(id:)`.
+            pub async fn id(&self) -> ID {
+                NodeId::Organisation(self.organisation.id).encode()
+            }
+
+            /// Short, stable, URL-friendly name, unique in the directory, such as `aipa`.
+            pub async fn slug(&self) -> String {
+                self.organisation.slug.clone()
+            }
+
+            /// Full name.
+            pub async fn name(&self) -> String {
+                self.organisation.name.clone()
+            }
+
+            /// Usual abbreviation, such as `AIPA`; null when it has none.
+            pub async fn acronym(&self) -> Option<String> {
+                self.organisation.acronym.clone()
+            }
+
+            /// What kind of body this is; the same as its GraphQL type.
+            pub async fn kind(&self) -> OrganisationKind {
+                self.organisation.kind().into()
+            }
+
+            /// What the organisation does, in plain text.
+            pub async fn description(&self) -> Option<String> {
+                self.organisation.description.clone()
+            }
+
+            /// Address of its website.
+            pub async fn website(&self) -> Option<String> {
+                self.organisation.website.clone()
+            }
+
+            /// The Member State of its seat; null when seated outside ASEAN or not known.
+            pub async fn country(&self) -> Option<Country> {
+                self.organisation.country.map(Into::into)
+            }
+
+            /// The city of its seat, when known.
+            pub async fn city(&self) -> Option<String> {
+                self.organisation.city.clone()
+            }
+
+            /// When it was founded, when known.
+            pub async fn established_on(&self) -> Option<Date> {
+                self.organisation.established_on.map(Date)
+            }
+
+            /// When it was added to the directory.
+            pub async fn created_at(&self) -> DateTime<Utc> {
+                self.organisation.created_at
+            }
+
+            /// When its directory entry last changed.
+            pub async fn updated_at(&self) -> DateTime<Utc> {
+                self.organisation.updated_at
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+organisation_type! {
+    /// An entity associated with ASEAN (Annex 2 of the ASEAN Charter).
+    Entity { category: model::EntityCategory, accreditation_status: model::AccreditationStatus } {
+        /// The Annex 2 category it belongs to.
+        pub async fn category(&self) -> EntityCategory {
+            self.category.into()
+        }
+
+        /// Where it stands in accreditation.
+        pub async fn accreditation_status(&self) -> AccreditationStatus {
+            self.accreditation_status.into()
+        }
+    }
+}
+
+organisation_type! {
+    /// An ASEAN centre or a similar body set up by ASEAN or with its partners.
+    Centre {} {}
+}
+
+organisation_type! {
+    /// The ASEAN Secretariat.
+    Secretariat {} {}
+}
+
+/// Any organisation of the directory. Ask for type-specific fields with
+/// `... on Entity { category accreditationStatus }`.
+#[derive(Clone, Debug, Interface)]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "Globally unique, opaque ID."),
+    field(name = "slug", ty = "String", desc = "Short, stable, URL-friendly name."),
+    field(name = "name", ty = "String", desc = "Full name."),
+    field(name = "acronym", ty = "Option<String>", desc = "Usual abbreviation, if any."),
+    field(name = "kind", ty = "OrganisationKind", desc = "What kind of body this is."),
+    field(name = "description", ty = "Option<String>", desc = "What it does, in plain text."),
+    field(name = "website", ty = "Option<String>", desc = "Address of its website."),
+    field(name = "country", ty = "Option<Country>", desc = "Member State of its seat."),
+    field(name = "city", ty = "Option<String>", desc = "City of its seat."),
+    field(name = "established_on", ty = "Option<Date>", desc = "When it was founded."),
+    field(name = "created_at", ty = "DateTime<Utc>", desc = "When it joined the directory."),
+    field(name = "updated_at", ty = "DateTime<Utc>", desc = "When its entry last changed.")
+)]
+pub enum Organisation {
+    Entity(Entity),
+    Centre(Centre),
+    Secretariat(Secretariat),
+}
+
+impl From<model::Organisation> for Organisation {
+    fn from(organisation: model::Organisation) -> Self {
+        match organisation.profile {
+            OrganisationProfile::Entity { category, accreditation_status } => {
+                Self::Entity(Entity { organisation, category, accreditation_status })
+            }
+            OrganisationProfile::Centre => Self::Centre(Centre { organisation }),
+            OrganisationProfile::Secretariat => Self::Secretariat(Secretariat { organisation }),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! HTTP: the router, GraphQL over HTTP, the playground, health and metrics, and serving.
+
+mod access_log;
+mod graphql;
+mod health;
+mod media;
+mod metrics;
+mod playground;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use http::{HeaderName, Method, header};
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::{CorsOrigins, HttpConfig};
+use crate::db::Database;
+use crate::graphql::HubSchema;
+
+pub use metrics::Metrics;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub schema: HubSchema,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Database, schema: HubSchema) -> Self {
+        Self { db, schema, metrics: Arc::default() }
+    }
+}
+
+/// All routes, with the body limit, CORS and the access log.
+pub fn router(state: AppState, config: &HttpConfig) -> Router {
+    Router::new()
+        .route("/", get(playground::page))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::render))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(cors(&config.cors_origins))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::log))
+        .with_state(state)
+}
+
+fn cors(origins: &CorsOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(origins) => {
+            AllowOrigin::list(origins.iter().filter_map(|origin| origin.parse().ok()))
+        }
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .expose_headers([HeaderName::from_static("content-type")])
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish for up to
+/// `config.shutdown_grace` before returning.
+pub async fn serve(listener: TcpListener, router: Router, config: &HttpConfig) -> std::io::Result<()> {
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    });
+    let mut server = std::pin::pin!(server.into_future());
+
+    tokio::select! {
+        result = &mut server => return result,
+        () = shutdown_signal() => {}
+    }
+    tracing::info!(grace_secs = config.shutdown_grace.as_secs(), "shutting down");
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(config.shutdown_grace, server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!("grace period over; dropping the requests still in flight");
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,66 @@
+//! The `entities-hub` command: parse the command line, start logging, run the subcommand.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use entities_hub::cli::{Cli, Command};
+use entities_hub::config::Config;
+use entities_hub::domain::sample_directory;
+use entities_hub::{graphql, http, startup, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.options.log_format);
+    let config = Config::from(&cli.options);
+
+    match run(cli.command.unwrap_or(Command::Serve), &config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            startup::open_database(config).await?;
+            println!("{} is up to date", config.database_url);
+            Ok(())
+        }
+        Command::Seed => {
+            let db = startup::open_database(config).await?;
+            let report = sample_directory::seed(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the sample directory: {e:?}"))?;
+            println!(
+                "sample directory: {} inserted, {} updated, {} unchanged",
+                report.inserted, report.updated, report.unchanged
+            );
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let state = startup::prepare(config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr().context("cannot read the listening address")?;
+    tracing::info!(
+        database = %config.database_url,
+        "serving GraphQL at http://{address}/graphql; playground at http://{address}/"
+    );
+
+    let router = http::router(state, &config.http);
+    http::serve(listener, router, &config.http).await.context("the server stopped")
+}
