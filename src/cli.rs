@@ -4,8 +4,6 @@ use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::db::DatabaseUrl;
-
 /// The GraphQL API of the platform for the entities and centres associated with ASEAN.
 #[derive(Debug, Parser)]
 #[command(name = "entities-hub", version, about, propagate_version = true)]
@@ -35,9 +33,13 @@ pub enum Command {
 #[derive(Clone, Debug, clap::Args)]
 pub struct Options {
     /// Database: `postgres://user@host:port/db`, `sqlite://path`, or a path to an SQLite file.
-    #[arg(long, env = "DATABASE_URL", default_value = "./data/hub.db", global = true,
-          value_parser = DatabaseUrl::parse)]
-    pub database_url: DatabaseUrl,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "./data/hub.db",
+        global = true
+    )]
+    pub database_url: String,
 
     /// Most database connections open at once.
     #[arg(long, env = "HUB_DB_POOL_SIZE", default_value_t = 16, global = true,
@@ -49,7 +51,12 @@ pub struct Options {
     pub db_wait_ms: u64,
 
     /// Address to listen on.
-    #[arg(long, env = "HUB_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "HUB_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
 
     /// Log format: `pretty` for people, `json` for log collectors. Filter with RUST_LOG.
@@ -66,7 +73,12 @@ pub struct Options {
     pub max_query_depth: usize,
 
     /// Highest cost a query may have; a list field costs its page size times its selection.
-    #[arg(long, env = "HUB_MAX_QUERY_COMPLEXITY", default_value_t = 50_000, global = true)]
+    #[arg(
+        long,
+        env = "HUB_MAX_QUERY_COMPLEXITY",
+        default_value_t = 50_000,
+        global = true
+    )]
     pub max_query_complexity: usize,
 
     /// Origins allowed to call the API from a browser, comma-separated; `*` allows any
@@ -75,7 +87,12 @@ pub struct Options {
     pub cors_origins: String,
 
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
-    #[arg(long, env = "HUB_SHUTDOWN_GRACE_SECS", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "HUB_SHUTDOWN_GRACE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
     pub shutdown_grace_secs: u64,
 
     /// Don't load the sample directory into an empty database when serving.

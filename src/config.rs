@@ -63,10 +63,16 @@ pub struct Config {
     pub sample_data: bool,
 }
 
-impl From<&Options> for Config {
-    fn from(options: &Options) -> Self {
-        Self {
-            database_url: options.database_url.clone(),
+impl TryFrom<&Options> for Config {
+    type Error = String;
+
+    /// Checks what clap cannot, such as the database URL, with one line saying what is wrong.
+    fn try_from(options: &Options) -> Result<Self, String> {
+        let database_url = DatabaseUrl::parse(&options.database_url)
+            .map_err(|problem| format!("--database-url/DATABASE_URL: {problem}"))?;
+
+        Ok(Self {
+            database_url,
             pool: PoolOptions {
                 max_size: options.db_pool_size as usize,
                 wait_timeout: Duration::from_millis(options.db_wait_ms),
@@ -82,6 +88,6 @@ impl From<&Options> for Config {
                 shutdown_grace: Duration::from_secs(options.shutdown_grace_secs),
             },
             sample_data: !options.no_sample_data,
-        }
+        })
     }
 }

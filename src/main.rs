@@ -13,7 +13,13 @@ use entities_hub::{graphql, http, startup, telemetry};
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init(cli.options.log_format);
-    let config = Config::from(&cli.options);
+    let config = match Config::try_from(&cli.options) {
+        Ok(config) => config,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+    };
 
     match run(cli.command.unwrap_or(Command::Serve), &config).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,12 +61,16 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let address = listener.local_addr().context("cannot read the listening address")?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
     tracing::info!(
         database = %config.database_url,
         "serving GraphQL at http://{address}/graphql; playground at http://{address}/"
     );
 
     let router = http::router(state, &config.http);
-    http::serve(listener, router, &config.http).await.context("the server stopped")
+    http::serve(listener, router, &config.http)
+        .await
+        .context("the server stopped")
 }

@@ -32,7 +32,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 16, wait_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -57,10 +60,17 @@ pub struct Database {
 #[derive(Clone)]
 enum Backend {
     Pg(Pool<AsyncPgConnection>),
-    Sqlite { pool: Pool<SqliteConn>, path: PathBuf },
+    Sqlite {
+        pool: Pool<SqliteConn>,
+        path: PathBuf,
+    },
 }
 
 /// A connection checked out of the pool; it goes back when dropped.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a checkout lives briefly on one stack frame; boxing would allocate per request"
+)]
 pub enum DbConn {
     Pg(Object<AsyncPgConnection>),
     Sqlite(Object<SqliteConn>),
@@ -76,10 +86,15 @@ impl Database {
                 Backend::Pg(build_pool(raw, setup, options)?)
             }
             DatabaseUrl::Sqlite(path) => {
-                let raw = path.to_str().context("the SQLite path is not valid UTF-8")?;
+                let raw = path
+                    .to_str()
+                    .context("the SQLite path is not valid UTF-8")?;
                 let setup = setup_sqlite(Arc::clone(&statements));
                 let pool = build_pool(raw, setup, options)?;
-                Backend::Sqlite { pool, path: path.clone() }
+                Backend::Sqlite {
+                    pool,
+                    path: path.clone(),
+                }
             }
         };
 
@@ -101,10 +116,12 @@ impl Database {
     /// On SQLite it also checks that the file is still where it was opened: connections to a
     /// deleted file keep working, but what they write is lost.
     pub async fn ping(&self) -> Result<(), DbError> {
-        if let Backend::Sqlite { path, .. } = &self.pool {
-            if !path.exists() {
-                return Err(DbError::Unavailable("the SQLite database file is gone".into()));
-            }
+        if let Backend::Sqlite { path, .. } = &self.pool
+            && !path.exists()
+        {
+            return Err(DbError::Unavailable(
+                "the SQLite database file is gone".into(),
+            ));
         }
         let mut conn = self.conn().await?;
         crate::on_conn!(&mut conn, |c| c.batch_execute("SELECT 1").await)?;
@@ -175,7 +192,9 @@ fn setup_postgres(
     })
 }
 
-fn setup_sqlite(statements: Arc<AtomicU64>) -> diesel_async::pooled_connection::SetupCallback<SqliteConn> {
+fn setup_sqlite(
+    statements: Arc<AtomicU64>,
+) -> diesel_async::pooled_connection::SetupCallback<SqliteConn> {
     Box::new(move |path| {
         let statements = Arc::clone(&statements);
         let path = path.to_owned();
@@ -238,11 +257,13 @@ macro_rules! write_transaction {
             $crate::db::DbConn::Pg(pooled) => {
                 use diesel_async::AsyncConnection as _;
                 let conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
-                conn.transaction(async |$c: &mut diesel_async::AsyncPgConnection| $body).await
+                conn.transaction(async |$c: &mut diesel_async::AsyncPgConnection| $body)
+                    .await
             }
             $crate::db::DbConn::Sqlite(pooled) => {
                 let conn: &mut $crate::db::SqliteConn = &mut *pooled;
-                conn.immediate_transaction(async |$c: &mut $crate::db::SqliteConn| $body).await
+                conn.immediate_transaction(async |$c: &mut $crate::db::SqliteConn| $body)
+                    .await
             }
         }
     };

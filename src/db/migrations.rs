@@ -47,7 +47,9 @@ fn migrate_sqlite(path: &std::path::Path) -> anyhow::Result<usize> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     }
-    let raw = path.to_str().context("the SQLite path is not valid UTF-8")?;
+    let raw = path
+        .to_str()
+        .context("the SQLite path is not valid UTF-8")?;
     let mut conn = SqliteConnection::establish(raw)
         .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
     diesel::sql_query("PRAGMA busy_timeout = 5000").execute(&mut conn)?;
@@ -61,7 +63,9 @@ fn migrate_sqlite(path: &std::path::Path) -> anyhow::Result<usize> {
 pub fn describe_connection_error(error: &diesel::ConnectionError) -> String {
     let detail = error.to_string();
     if detail.contains("does not exist") && detail.contains("database") {
-        format!("{detail}: create it first (for example `createdb hub`); the server creates only tables")
+        format!(
+            "{detail}: create it first (for example `createdb hub`); the server creates only tables"
+        )
     } else {
         format!("cannot connect to PostgreSQL: {detail}")
     }

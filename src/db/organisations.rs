@@ -2,13 +2,13 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
+use diesel::expression_methods::EscapeExpressionMethods as _;
+use diesel::sql_types::{Nullable, Text};
 use diesel::{
     AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
     OptionalExtension as _, QueryDsl as _, Queryable, Selectable, SelectableHelper as _,
     TextExpressionMethods as _,
 };
-use diesel::expression_methods::EscapeExpressionMethods as _;
-use diesel::sql_types::{Nullable, Text};
 use diesel_async::RunQueryDsl as _;
 
 use super::schema::organisations;
@@ -109,7 +109,11 @@ impl SortKey {
         match self {
             Self::Name => Keyset::Name(row.name.to_ascii_lowercase(), row.id),
             Self::Acronym => {
-                let key = row.acronym.as_deref().unwrap_or(&row.name).to_ascii_lowercase();
+                let key = row
+                    .acronym
+                    .as_deref()
+                    .unwrap_or(&row.name)
+                    .to_ascii_lowercase();
                 Keyset::Acronym(key, row.id)
             }
             Self::CreatedAt => Keyset::CreatedAt(row.created_at, row.id),
@@ -203,9 +207,13 @@ macro_rules! keyset_order {
             }
         }
         if page.descending != page.from_end {
-            $query.order_by($key.desc()).then_order_by(organisations::id.desc())
+            $query
+                .order_by($key.desc())
+                .then_order_by(organisations::id.desc())
         } else {
-            $query.order_by($key.asc()).then_order_by(organisations::id.asc())
+            $query
+                .order_by($key.asc())
+                .then_order_by(organisations::id.asc())
         }
     }};
 }

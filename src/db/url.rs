@@ -22,7 +22,10 @@ impl DatabaseUrl {
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(Self::Postgres(raw.to_owned()));
         }
-        if let Some(path) = raw.strip_prefix("sqlite://").or(raw.strip_prefix("sqlite:")) {
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or(raw.strip_prefix("sqlite:"))
+        {
             if path.is_empty() || path == ":memory:" {
                 // Limitation: each pooled connection would get its own empty in-memory
                 // database, so only files are accepted.
@@ -84,7 +87,10 @@ mod tests {
         let pg = "postgres://hub@db:5432/hub";
         assert_eq!(DatabaseUrl::parse(pg), Ok(DatabaseUrl::Postgres(pg.into())));
         let sqlite = DatabaseUrl::Sqlite(PathBuf::from("data/hub.db"));
-        assert_eq!(DatabaseUrl::parse("sqlite://data/hub.db"), Ok(sqlite.clone()));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/hub.db"),
+            Ok(sqlite.clone())
+        );
         assert_eq!(DatabaseUrl::parse("sqlite:data/hub.db"), Ok(sqlite.clone()));
         assert_eq!(DatabaseUrl::parse("data/hub.db"), Ok(sqlite));
     }

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
+use super::DomainError;
 use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
 };
 use super::pagination::{Page, PageArgs, decode_cursor, encode_cursor};
-use super::DomainError;
 use crate::db::Database;
 use crate::db::organisations::{self as queries, OrganisationFilter, PageQuery, SortKey};
 
@@ -41,15 +41,23 @@ pub struct DirectoryOrder {
 
 impl Default for DirectoryOrder {
     fn default() -> Self {
-        Self { field: DirectoryOrderField::Name, descending: false }
+        Self {
+            field: DirectoryOrderField::Name,
+            descending: false,
+        }
     }
 }
 
 impl DirectoryFilter {
     /// Validates the filter and puts it in the terms the queries use.
     fn to_query(&self) -> Result<OrganisationFilter, DomainError> {
-        fn names<T: Copy>(values: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Option<Vec<String>> {
-            values.as_ref().map(|values| values.iter().map(|v| name(*v).to_owned()).collect())
+        fn names<T: Copy>(
+            values: &Option<Vec<T>>,
+            name: fn(T) -> &'static str,
+        ) -> Option<Vec<String>> {
+            values
+                .as_ref()
+                .map(|values| values.iter().map(|v| name(*v).to_owned()).collect())
         }
         let search = match self.search.as_deref().map(str::trim) {
             Some(text) if text.chars().count() > MAX_SEARCH_LENGTH => {
@@ -65,7 +73,10 @@ impl DirectoryFilter {
             kinds: names(&self.kinds, OrganisationKind::as_str),
             categories: names(&self.categories, EntityCategory::as_str),
             countries: names(&self.countries, Country::as_str),
-            accreditation_statuses: names(&self.accreditation_statuses, AccreditationStatus::as_str),
+            accreditation_statuses: names(
+                &self.accreditation_statuses,
+                AccreditationStatus::as_str,
+            ),
             search,
         })
     }
@@ -85,8 +96,16 @@ pub async fn list_organisations(
         DirectoryOrderField::Acronym => SortKey::Acronym,
         DirectoryOrderField::CreatedAt => SortKey::CreatedAt,
     };
-    let after = args.after.as_deref().map(|c| decode_cursor("after", c)).transpose()?;
-    let before = args.before.as_deref().map(|c| decode_cursor("before", c)).transpose()?;
+    let after = args
+        .after
+        .as_deref()
+        .map(|c| decode_cursor("after", c))
+        .transpose()?;
+    let before = args
+        .before
+        .as_deref()
+        .map(|c| decode_cursor("before", c))
+        .transpose()?;
     for (name, keyset) in [("after", &after), ("before", &before)] {
         if keyset.as_ref().is_some_and(|keyset| !sort.accepts(keyset)) {
             return Err(DomainError::invalid(format!(
@@ -118,7 +137,10 @@ pub async fn list_organisations(
 }
 
 /// How many organisations a filter matches.
-pub async fn count_organisations(db: &Database, filter: &DirectoryFilter) -> Result<i64, DomainError> {
+pub async fn count_organisations(
+    db: &Database,
+    filter: &DirectoryFilter,
+) -> Result<i64, DomainError> {
     let query_filter = filter.to_query()?;
     let mut conn = db.conn().await?;
 

@@ -59,7 +59,10 @@ text_enum! {
 /// What only some kinds of organisation have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrganisationProfile {
-    Entity { category: EntityCategory, accreditation_status: AccreditationStatus },
+    Entity {
+        category: EntityCategory,
+        accreditation_status: AccreditationStatus,
+    },
     Centre,
     Secretariat,
 }

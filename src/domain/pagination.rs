@@ -43,9 +43,18 @@ impl PageArgs {
         };
         match (self.first, self.last) {
             (Some(_), Some(_)) => Err(DomainError::invalid("pass `first` or `last`, not both")),
-            (Some(first), None) => Ok(Window { limit: check("first", first)?, from_end: false }),
-            (None, Some(last)) => Ok(Window { limit: check("last", last)?, from_end: true }),
-            (None, None) => Ok(Window { limit: i64::from(DEFAULT_PAGE_SIZE), from_end: false }),
+            (Some(first), None) => Ok(Window {
+                limit: check("first", first)?,
+                from_end: false,
+            }),
+            (None, Some(last)) => Ok(Window {
+                limit: check("last", last)?,
+                from_end: true,
+            }),
+            (None, None) => Ok(Window {
+                limit: i64::from(DEFAULT_PAGE_SIZE),
+                from_end: false,
+            }),
         }
     }
 }
@@ -68,7 +77,11 @@ impl<T> Page<T> {
         } else {
             (args.after.is_some(), has_more)
         };
-        Self { edges, has_previous_page, has_next_page }
+        Self {
+            edges,
+            has_previous_page,
+            has_next_page,
+        }
     }
 }
 
@@ -111,13 +124,18 @@ mod tests {
 
     #[test]
     fn cursors_survive_a_round_trip() {
-        let at = DateTime::from_timestamp_micros(1_780_000_000_123_456).unwrap().naive_utc();
+        let at = DateTime::from_timestamp_micros(1_780_000_000_123_456)
+            .unwrap()
+            .naive_utc();
         for keyset in [
             Keyset::Name("asean: law association".into(), 7),
             Keyset::Acronym("ala".into(), 8),
             Keyset::CreatedAt(at, 9),
         ] {
-            assert_eq!(decode_cursor("after", &encode_cursor(&keyset)).unwrap(), keyset);
+            assert_eq!(
+                decode_cursor("after", &encode_cursor(&keyset)).unwrap(),
+                keyset
+            );
         }
     }
 
@@ -130,11 +148,21 @@ mod tests {
 
     #[test]
     fn page_sizes_stay_within_bounds() {
-        let args = |first, last| PageArgs { first, last, ..PageArgs::default() };
+        let args = |first, last| PageArgs {
+            first,
+            last,
+            ..PageArgs::default()
+        };
         assert_eq!(args(None, None).window().unwrap().limit, 20);
         assert!(args(Some(0), None).window().is_err());
         assert!(args(Some(101), None).window().is_err());
         assert!(args(Some(1), Some(1)).window().is_err());
-        assert_eq!(args(None, Some(100)).window().unwrap(), Window { limit: 100, from_end: true });
+        assert_eq!(
+            args(None, Some(100)).window().unwrap(),
+            Window {
+                limit: 100,
+                from_end: true
+            }
+        );
     }
 }

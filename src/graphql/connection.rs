@@ -42,9 +42,16 @@ impl<N> Connection<N> {
         let edges = page
             .edges
             .into_iter()
-            .map(|(cursor, item)| Edge { cursor, node: node(item) })
+            .map(|(cursor, item)| Edge {
+                cursor,
+                node: node(item),
+            })
             .collect();
-        Self { edges, page_info, total }
+        Self {
+            edges,
+            page_info,
+            total,
+        }
     }
 }
 

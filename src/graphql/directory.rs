@@ -4,7 +4,9 @@ use async_graphql::{Context, Enum, InputObject, Object};
 
 use super::connection::{Connection, TotalCount};
 use super::error::ApiResult;
-use super::organisation::{AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind};
+use super::organisation::{
+    AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
+};
 use crate::db::Database;
 use crate::domain::directory::{self, DirectoryFilter, DirectoryOrder, DirectoryOrderField};
 use crate::domain::pagination::PageArgs;
@@ -79,7 +81,10 @@ impl From<OrganisationOrder> for DirectoryOrder {
             OrganisationOrderField::Acronym => DirectoryOrderField::Acronym,
             OrganisationOrderField::CreatedAt => DirectoryOrderField::CreatedAt,
         };
-        Self { field, descending: order.direction == OrderDirection::Desc }
+        Self {
+            field,
+            descending: order.direction == OrderDirection::Desc,
+        }
     }
 }
 
@@ -104,7 +109,10 @@ impl DirectoryQuery {
     /// The directory of organisations, a page at a time: by name unless `orderBy` says
     /// otherwise, 20 to a page unless `first` or `last` says otherwise.
     #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "the Relay arguments plus filter and order")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the Relay arguments plus filter and order"
+    )]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
@@ -114,18 +122,29 @@ impl DirectoryQuery {
         #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
         last: Option<i32>,
         #[graphql(desc = "End before the item with this cursor.")] before: Option<String>,
-        #[graphql(desc = "Which organisations to include; all when left out.")]
-        filter: Option<OrganisationFilter>,
-        #[graphql(desc = "How to sort them; by name, A to Z, when left out.")]
-        order_by: Option<OrganisationOrder>,
+        #[graphql(desc = "Which organisations to include; all when left out.")] filter: Option<
+            OrganisationFilter,
+        >,
+        #[graphql(desc = "How to sort them; by name, A to Z, when left out.")] order_by: Option<
+            OrganisationOrder,
+        >,
     ) -> ApiResult<Connection<Organisation>> {
         let db = ctx.data_unchecked::<Database>();
         let filter = DirectoryFilter::from(filter.unwrap_or_default());
         let order = order_by.map(DirectoryOrder::from).unwrap_or_default();
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
 
         let page = directory::list_organisations(db, &filter, order, &args).await?;
 
-        Ok(Connection::new(page, TotalCount::Organisations(filter), Organisation::from))
+        Ok(Connection::new(
+            page,
+            TotalCount::Organisations(filter),
+            Organisation::from,
+        ))
     }
 }

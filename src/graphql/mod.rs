@@ -12,6 +12,7 @@ mod organisation;
 mod scalars;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use chrono::{DateTime, Utc};
 
 use crate::db::Database;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -37,12 +38,19 @@ pub struct QueryLimits {
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self { depth: 32, complexity: 50_000 }
+        Self {
+            depth: 32,
+            complexity: 50_000,
+        }
     }
 }
 
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .override_output_type_description::<DateTime<Utc>>(
+            "A moment in time: an RFC 3339 string in UTC with up to microseconds, such as \
+             `2026-12-03T08:30:00.123456Z`.",
+        )
 }
 
 /// The schema that serves requests against `db`.
@@ -61,6 +69,9 @@ pub fn sdl() -> String {
 
 /// The cost of a list field: its page size times the cost of what is selected in it.
 fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let size = first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let size = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
     (size as usize).saturating_mul(child_complexity)
 }

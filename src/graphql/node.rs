@@ -64,7 +64,10 @@ impl NodeQuery {
             let message = format!("`ids` may hold at most {MAX_NODES} IDs");
             return Err(ApiError::BadUserInput(message));
         }
-        let ids = ids.iter().map(|id| NodeId::decode(id)).collect::<Result<Vec<_>, _>>()?;
+        let ids = ids
+            .iter()
+            .map(|id| NodeId::decode(id))
+            .collect::<Result<Vec<_>, _>>()?;
         let loaders = ctx.data_unchecked::<Loaders>();
 
         let organisation_keys = ids.iter().map(|NodeId::Organisation(key)| *key);

@@ -187,19 +187,59 @@ organisation_type! {
 /// Any organisation of the directory. Ask for type-specific fields with
 /// `... on Entity { category accreditationStatus }`.
 #[derive(Clone, Debug, Interface)]
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "several interface fields share a type"
+)]
 #[graphql(
     field(name = "id", ty = "ID", desc = "Globally unique, opaque ID."),
-    field(name = "slug", ty = "String", desc = "Short, stable, URL-friendly name."),
+    field(
+        name = "slug",
+        ty = "String",
+        desc = "Short, stable, URL-friendly name."
+    ),
     field(name = "name", ty = "String", desc = "Full name."),
-    field(name = "acronym", ty = "Option<String>", desc = "Usual abbreviation, if any."),
-    field(name = "kind", ty = "OrganisationKind", desc = "What kind of body this is."),
-    field(name = "description", ty = "Option<String>", desc = "What it does, in plain text."),
-    field(name = "website", ty = "Option<String>", desc = "Address of its website."),
-    field(name = "country", ty = "Option<Country>", desc = "Member State of its seat."),
+    field(
+        name = "acronym",
+        ty = "Option<String>",
+        desc = "Usual abbreviation, if any."
+    ),
+    field(
+        name = "kind",
+        ty = "OrganisationKind",
+        desc = "What kind of body this is."
+    ),
+    field(
+        name = "description",
+        ty = "Option<String>",
+        desc = "What it does, in plain text."
+    ),
+    field(
+        name = "website",
+        ty = "Option<String>",
+        desc = "Address of its website."
+    ),
+    field(
+        name = "country",
+        ty = "Option<Country>",
+        desc = "Member State of its seat."
+    ),
     field(name = "city", ty = "Option<String>", desc = "City of its seat."),
-    field(name = "established_on", ty = "Option<Date>", desc = "When it was founded."),
-    field(name = "created_at", ty = "DateTime<Utc>", desc = "When it joined the directory."),
-    field(name = "updated_at", ty = "DateTime<Utc>", desc = "When its entry last changed.")
+    field(
+        name = "established_on",
+        ty = "Option<Date>",
+        desc = "When it was founded."
+    ),
+    field(
+        name = "created_at",
+        ty = "DateTime<Utc>",
+        desc = "When it joined the directory."
+    ),
+    field(
+        name = "updated_at",
+        ty = "DateTime<Utc>",
+        desc = "When its entry last changed."
+    )
 )]
 pub enum Organisation {
     Entity(Entity),
@@ -210,9 +250,14 @@ pub enum Organisation {
 impl From<model::Organisation> for Organisation {
     fn from(organisation: model::Organisation) -> Self {
         match organisation.profile {
-            OrganisationProfile::Entity { category, accreditation_status } => {
-                Self::Entity(Entity { organisation, category, accreditation_status })
-            }
+            OrganisationProfile::Entity {
+                category,
+                accreditation_status,
+            } => Self::Entity(Entity {
+                organisation,
+                category,
+                accreditation_status,
+            }),
             OrganisationProfile::Centre => Self::Centre(Centre { organisation }),
             OrganisationProfile::Secretariat => Self::Secretariat(Secretariat { organisation }),
         }

@@ -18,7 +18,10 @@ pub async fn log(State(state): State<AppState>, request: Request, next: Next) ->
     let response = next.run(request).await;
 
     let status = response.status().as_u16();
-    let operation = response.extensions().get::<OperationName>().map(|name| name.0.as_str());
+    let operation = response
+        .extensions()
+        .get::<OperationName>()
+        .map(|name| name.0.as_str());
     state.metrics.record(status);
     tracing::info!(
         http.method = %method,

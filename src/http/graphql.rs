@@ -49,12 +49,20 @@ pub async fn get(
         return not_acceptable();
     };
     let Ok(Query(params)) = params else {
-        return request_error(StatusCode::BAD_REQUEST, media, "the query string is malformed");
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "the query string is malformed",
+        );
     };
     let Some(query) = params.query.filter(|query| !query.trim().is_empty()) else {
         return request_error(StatusCode::BAD_REQUEST, media, "`query` is missing");
     };
-    let variables = match params.variables.as_deref().map(serde_json::from_str::<Value>) {
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
         None => None,
         Some(Ok(variables)) => Some(variables),
         Some(Err(_)) => {
@@ -76,7 +84,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             media,
             "send the request as `Content-Type: application/json`",
         );
-        response.headers_mut().insert("accept-post", HeaderValue::from_static("application/json"));
+        response
+            .headers_mut()
+            .insert("accept-post", HeaderValue::from_static("application/json"));
         return response;
     }
     let body: PostBody = match serde_json::from_slice(&body) {
@@ -87,7 +97,15 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         }
     };
 
-    execute(state, media, false, body.query, body.operation_name, body.variables).await
+    execute(
+        state,
+        media,
+        false,
+        body.query,
+        body.operation_name,
+        body.variables,
+    )
+    .await
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -110,7 +128,11 @@ async fn execute(
         None | Some(Value::Null) => Variables::default(),
         Some(variables @ Value::Object(_)) => Variables::from_json(variables),
         Some(_) => {
-            return request_error(StatusCode::BAD_REQUEST, media, "`variables` must be an object");
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "`variables` must be an object",
+            );
         }
     };
     let mut request = async_graphql::Request::new(query).variables(variables);
@@ -129,7 +151,9 @@ async fn execute(
             media,
             "mutations are sent with POST",
         );
-        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
 
@@ -156,7 +180,9 @@ fn describe_operation(
     name: Option<&str>,
 ) -> (Option<OperationType>, Option<String>) {
     match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => (Some(operation.node.ty), name.map(Into::into)),
+        (DocumentOperations::Single(operation), _) => {
+            (Some(operation.node.ty), name.map(Into::into))
+        }
         (DocumentOperations::Multiple(operations), Some(name)) => {
             let ty = operations.get(name).map(|operation| operation.node.ty);
             (ty, Some(name.to_owned()))
@@ -188,7 +214,8 @@ fn graphql_request_errors(media: ResponseMedia, errors: Vec<ServerError>, code: 
 
 /// A request the server could not read as GraphQL at all.
 fn request_error(status: StatusCode, media: ResponseMedia, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
     json_response(status, media, &body)
 }
 
@@ -197,12 +224,18 @@ fn not_acceptable() -> Response {
     request_error(StatusCode::NOT_ACCEPTABLE, ResponseMedia::Json, message)
 }
 
-fn json_response(status: StatusCode, media: ResponseMedia, body: &impl serde::Serialize) -> Response {
+fn json_response(
+    status: StatusCode,
+    media: ResponseMedia,
+    body: &impl serde::Serialize,
+) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            (status, [(CONTENT_TYPE, HeaderValue::from_static(media.content_type()))], bytes)
-                .into_response()
-        }
+        Ok(bytes) => (
+            status,
+            [(CONTENT_TYPE, HeaderValue::from_static(media.content_type()))],
+            bytes,
+        )
+            .into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot serialise a GraphQL response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

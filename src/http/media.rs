@@ -55,7 +55,8 @@ pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
         let better = match best {
             None => true,
             Some((chosen, q)) => {
-                quality > q || (quality == q && media == ResponseMedia::GraphqlResponse && chosen != media)
+                quality > q
+                    || (quality == q && media == ResponseMedia::GraphqlResponse && chosen != media)
             }
         };
         if quality > 0.0 && better {
@@ -82,7 +83,10 @@ mod tests {
         assert_eq!(negotiate(&HeaderMap::new()), Some(Json));
         assert_eq!(negotiate(&accept("*/*")), Some(Json));
         assert_eq!(negotiate(&accept("application/json")), Some(Json));
-        assert_eq!(negotiate(&accept("application/graphql-response+json")), Some(GraphqlResponse));
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json")),
+            Some(GraphqlResponse)
+        );
         let both = "application/json, application/graphql-response+json";
         assert_eq!(negotiate(&accept(both)), Some(GraphqlResponse));
         let weighted = "application/graphql-response+json;q=0.5, application/json";

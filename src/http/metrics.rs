@@ -19,7 +19,10 @@ pub struct Metrics {
 impl Metrics {
     /// Counts one response with this status.
     pub fn record(&self, status: u16) {
-        if let Some(counter) = (status / 100).checked_sub(2).and_then(|i| self.responses.get(usize::from(i))) {
+        if let Some(counter) = (status / 100)
+            .checked_sub(2)
+            .and_then(|i| self.responses.get(usize::from(i)))
+        {
             counter.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -28,20 +31,42 @@ impl Metrics {
 /// Renders every metric.
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = String::new();
-    let _ = writeln!(text, "# HELP hub_http_responses_total HTTP responses sent, by status class.");
+    let _ = writeln!(
+        text,
+        "# HELP hub_http_responses_total HTTP responses sent, by status class."
+    );
     let _ = writeln!(text, "# TYPE hub_http_responses_total counter");
-    for (class, counter) in ["2xx", "3xx", "4xx", "5xx"].iter().zip(&state.metrics.responses) {
+    for (class, counter) in ["2xx", "3xx", "4xx", "5xx"]
+        .iter()
+        .zip(&state.metrics.responses)
+    {
         let count = counter.load(Ordering::Relaxed);
-        let _ = writeln!(text, "hub_http_responses_total{{class=\"{class}\"}} {count}");
+        let _ = writeln!(
+            text,
+            "hub_http_responses_total{{class=\"{class}\"}} {count}"
+        );
     }
-    let _ = writeln!(text, "# HELP hub_db_statements_total SQL statements sent to the database.");
+    let _ = writeln!(
+        text,
+        "# HELP hub_db_statements_total SQL statements sent to the database."
+    );
     let _ = writeln!(text, "# TYPE hub_db_statements_total counter");
-    let _ = writeln!(text, "hub_db_statements_total {}", state.db.statements_executed());
+    let _ = writeln!(
+        text,
+        "hub_db_statements_total {}",
+        state.db.statements_executed()
+    );
     let (open, idle) = state.db.pool_status();
-    let _ = writeln!(text, "# HELP hub_db_pool_connections Database connections open, and idle.");
+    let _ = writeln!(
+        text,
+        "# HELP hub_db_pool_connections Database connections open, and idle."
+    );
     let _ = writeln!(text, "# TYPE hub_db_pool_connections gauge");
     let _ = writeln!(text, "hub_db_pool_connections{{state=\"open\"}} {open}");
     let _ = writeln!(text, "hub_db_pool_connections{{state=\"idle\"}} {idle}");
 
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
 }

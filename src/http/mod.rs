@@ -32,7 +32,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Database, schema: HubSchema) -> Self {
-        Self { db, schema, metrics: Arc::default() }
+        Self {
+            db,
+            schema,
+            metrics: Arc::default(),
+        }
     }
 }
 
@@ -46,7 +50,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .route("/metrics", get(metrics::render))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(cors(&config.cors_origins))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access_log::log,
+        ))
         .with_state(state)
 }
 
@@ -67,7 +74,11 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish for up to
 /// `config.shutdown_grace` before returning.
-pub async fn serve(listener: TcpListener, router: Router, config: &HttpConfig) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    config: &HttpConfig,
+) -> std::io::Result<()> {
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         let _ = stop_rx.wait_for(|stop| *stop).await;
@@ -78,7 +89,10 @@ pub async fn serve(listener: TcpListener, router: Router, config: &HttpConfig) -
         result = &mut server => return result,
         () = shutdown_signal() => {}
     }
-    tracing::info!(grace_secs = config.shutdown_grace.as_secs(), "shutting down");
+    tracing::info!(
+        grace_secs = config.shutdown_grace.as_secs(),
+        "shutting down"
+    );
     let _ = stop_tx.send(true);
     match tokio::time::timeout(config.shutdown_grace, server).await {
         Ok(result) => result,

@@ -7,5 +7,10 @@ use axum::response::Html;
 // Limitation: the page loads GraphiQL's scripts from a public CDN, so it stays blank on a
 // machine without internet access; serving the assets ourselves would lift that.
 pub async fn page() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("entities-hub").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("entities-hub")
+            .finish(),
+    )
 }

@@ -1,0 +1,205 @@
+//! The `entities-hub` command as an operator runs it.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use entities_hub::db::DatabaseUrl;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::Command;
+
+use crate::harness::{Backend, TestDatabase, on_each_backend};
+
+fn hub() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_entities-hub"));
+    command
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .kill_on_drop(true);
+    command
+}
+
+/// Runs the command to its end; returns whether it succeeded, stdout and stderr.
+async fn run(command: &mut Command) -> (bool, String, String) {
+    let output = command.output().await.expect("the binary runs");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
+    (
+        output.status.success(),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+fn url_text(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Postgres(url) => url.clone(),
+        DatabaseUrl::Sqlite(path) => path.display().to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_bad_database_url_is_one_clear_line() {
+    let (ok, _, stderr) = run(hub().args(["--database-url", "mysql://db/hub", "migrate"])).await;
+
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("unsupported database URL scheme `mysql`"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_one_clear_line() {
+    let url = "postgres://hub:secret@127.0.0.1:1/hub";
+
+    let (ok, _, stderr) = run(hub().args(["migrate"]).env("DATABASE_URL", url)).await;
+
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot connect to PostgreSQL"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("secret"),
+        "the password stays out of messages: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_postgres_database_says_to_create_it() {
+    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+        return;
+    };
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/hub_no_such_database");
+
+    let (ok, _, stderr) = run(hub().args(["migrate"]).env("DATABASE_URL", url)).await;
+
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("does not exist") && stderr.contains("create it first"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_schema_command_prints_the_committed_sdl() {
+    let (ok, stdout, _) = run(hub().arg("schema")).await;
+
+    assert!(ok);
+    assert!(
+        stdout == include_str!("../../schema.graphql"),
+        "schema.graphql is stale"
+    );
+}
+
+#[tokio::test]
+async fn help_names_every_environment_variable() {
+    let (ok, stdout, _) = run(hub().arg("--help")).await;
+
+    assert!(ok);
+    for variable in [
+        "DATABASE_URL",
+        "HUB_LISTEN",
+        "HUB_LOG_FORMAT",
+        "HUB_DB_POOL_SIZE",
+        "HUB_DB_WAIT_MS",
+        "HUB_MAX_BODY_BYTES",
+        "HUB_MAX_QUERY_DEPTH",
+        "HUB_MAX_QUERY_COMPLEXITY",
+        "HUB_CORS_ORIGINS",
+        "HUB_SHUTDOWN_GRACE_SECS",
+        "HUB_NO_SAMPLE_DATA",
+    ] {
+        assert!(
+            stdout.contains(&format!("env: {variable}")),
+            "{variable} missing from --help"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_database_is_created_in_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let (ok, stdout, stderr) = run(hub().arg("seed").current_dir(dir.path())).await;
+
+    assert!(ok, "{stderr}");
+    assert!(dir.path().join("data/hub.db").is_file());
+    assert_eq!(
+        stdout.trim(),
+        "sample directory: 29 inserted, 0 updated, 0 unchanged"
+    );
+}
+
+async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = hub()
+        .env("DATABASE_URL", url_text(&database.url))
+        .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HUB_SHUTDOWN_GRACE_SECS", "5")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stderr = BufReader::new(server.stderr.take().unwrap()).lines();
+
+    let first_line = tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
+        .await
+        .expect("a log line in time")
+        .unwrap()
+        .expect("a log line");
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&serde_json::json!({ "query": "{ organisations { totalCount } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+    let body: serde_json::Value = response.json().await.unwrap();
+    Command::new("kill")
+        .args(["-TERM", &server.id().unwrap().to_string()])
+        .status()
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
+        .await
+        .expect("the server stops within its grace period")
+        .unwrap();
+    let mut rest = Vec::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        rest.push(line);
+    }
+
+    assert!(
+        first_line.contains(&format!("playground at http://127.0.0.1:{port}/")),
+        "{first_line}"
+    );
+    assert_eq!(body["data"]["organisations"]["totalCount"], 29);
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        rest.iter().any(|line| line.contains("request answered")),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter().any(|line| line.contains("shutting down")),
+        "{rest:?}"
+    );
+    assert_eq!(
+        rest.len(),
+        2,
+        "only the access log and the shutdown line follow: {rest:?}"
+    );
+}
+
+on_each_backend!(serve_logs_one_line_then_stops_cleanly_on_sigterm);

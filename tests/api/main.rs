@@ -1,0 +1,11 @@
+//! The integration tests: one binary, real servers, real HTTP, on SQLite and PostgreSQL.
+
+mod cli;
+mod database;
+mod directory;
+mod harness;
+mod http_spec;
+mod node;
+mod pagination;
+mod schema_file;
+mod support;
