@@ -43,7 +43,7 @@ impl AppState {
 /// All routes, with the body limit, CORS and the access log.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
-        .route("/", get(playground::page))
+        .merge(playground::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))

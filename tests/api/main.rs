@@ -7,5 +7,6 @@ mod harness;
 mod http_spec;
 mod node;
 mod pagination;
+mod playground;
 mod schema_file;
 mod support;
