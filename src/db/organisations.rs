@@ -55,6 +55,23 @@ pub struct NewOrganisation {
 }
 
 impl NewOrganisation {
+    /// An organisation with only what every row must have; set the rest with `..`.
+    pub fn new(slug: &str, kind: &str, name: &str) -> Self {
+        Self {
+            slug: slug.to_owned(),
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            acronym: None,
+            description: None,
+            website: None,
+            country: None,
+            city: None,
+            established_on: None,
+            category: None,
+            accreditation_status: None,
+        }
+    }
+
     /// Whether the stored row already holds these values, timestamps aside.
     fn matches(&self, row: &OrganisationRow) -> bool {
         self.kind == row.kind

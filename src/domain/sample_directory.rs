@@ -212,17 +212,8 @@ const CENTRES: &[SampleCentre] = &[
 /// The sample directory as rows to upsert.
 fn sample() -> Vec<NewOrganisation> {
     let blank = |slug: &str, kind: OrganisationKind, name: &str, acronym: &str| NewOrganisation {
-        slug: slug.to_owned(),
-        kind: kind.as_str().to_owned(),
-        name: name.to_owned(),
         acronym: Some(acronym.to_owned()),
-        description: None,
-        website: None,
-        country: None,
-        city: None,
-        established_on: None,
-        category: None,
-        accreditation_status: None,
+        ..NewOrganisation::new(slug, kind.as_str(), name)
     };
 
     let secretariat = NewOrganisation {

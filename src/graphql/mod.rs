@@ -5,6 +5,7 @@
 mod connection;
 mod directory;
 mod error;
+mod field_order;
 mod ids;
 mod loaders;
 mod node;
@@ -18,6 +19,7 @@ use crate::db::Database;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 pub use error::{ApiError, ApiResult};
+pub use field_order::restore_field_order;
 pub use loaders::Loaders;
 
 /// The root query type.

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::media::{ResponseMedia, negotiate};
-use crate::graphql::Loaders;
+use crate::graphql::{Loaders, restore_field_order};
 
 /// The operation a request ran, for the access log.
 #[derive(Clone, Debug)]
@@ -141,10 +141,11 @@ async fn execute(
     }
 
     // Parse once here to see what the operation is; execution reuses the parsed document.
-    let (operation_type, name) = match request.parsed_query() {
-        Ok(document) => describe_operation(document, operation_name.as_deref()),
+    let document = match request.parsed_query() {
+        Ok(document) => document.clone(),
         Err(error) => return graphql_request_errors(media, vec![error], "GRAPHQL_PARSE_FAILED"),
     };
+    let (operation_type, name) = describe_operation(&document, operation_name.as_deref());
     if over_get && operation_type == Some(OperationType::Mutation) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -158,7 +159,8 @@ async fn execute(
     }
 
     let request = request.data(Loaders::new(&state.db));
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    restore_field_order(&document, operation_name.as_deref(), &mut response.data);
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());

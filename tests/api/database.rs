@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl as _;
-use entities_hub::db::organisations::{NewOrganisation, upsert_by_slug};
+use entities_hub::db::organisations::NewOrganisation;
 use entities_hub::db::{DatabaseUrl, DbConn};
 use serde_json::json;
 
 use crate::harness::{TestApp, on_both_backends};
-use crate::support::{PAGE_QUERY, field_of, nodes};
+use crate::support::{PAGE_QUERY, field_of, nodes, upsert};
 
 #[derive(Debug, diesel::QueryableByName)]
 struct ColumnInfo {
@@ -107,24 +107,8 @@ async fn seeding_twice_changes_nothing(app: TestApp) {
 }
 
 async fn seeding_restores_what_was_changed_and_keeps_the_rest(app: TestApp) {
-    let renamed = NewOrganisation {
-        slug: "acb".into(),
-        kind: "CENTRE".into(),
-        name: "Renamed".into(),
-        acronym: None,
-        description: None,
-        website: None,
-        country: None,
-        city: None,
-        established_on: None,
-        category: None,
-        accreditation_status: None,
-    };
-    let mut conn = app.db.conn().await.unwrap();
-    upsert_by_slug(&mut conn, &[renamed], entities_hub::db::now())
-        .await
-        .unwrap();
-    drop(conn);
+    let renamed = NewOrganisation::new("acb", "CENTRE", "Renamed");
+    upsert(&app.db, &[renamed]).await;
 
     let output = run_seed(&app.database.url).await;
 

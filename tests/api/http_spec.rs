@@ -263,8 +263,32 @@ async fn readiness_fails_when_the_database_is_gone(app: TestApp) {
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
+async fn response_fields_follow_the_selection_order(app: TestApp) {
+    let query =
+        "{ organisations(first: 2) { totalCount pageInfo { hasNextPage } nodes { slug id } }
+                   first: __typename }";
+
+    let data = app.data(query, json!({})).await;
+
+    let keys = |value: &Value| {
+        value
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&data), ["organisations", "first"]);
+    assert_eq!(
+        keys(&data["organisations"]),
+        ["totalCount", "pageInfo", "nodes"]
+    );
+    assert_eq!(keys(&data["organisations"]["nodes"][1]), ["slug", "id"]);
+}
+
 on_both_backends!(
     answers_in_the_media_type_the_client_accepts,
+    response_fields_follow_the_selection_order,
     request_errors_are_400_only_for_the_new_media_type,
     field_errors_keep_status_200_with_data_null,
     queries_work_over_get_and_mutations_do_not,

@@ -17,31 +17,31 @@ query Page($first: Int, $after: String, $last: Int, $before: String,
   }
 }"#;
 
-/// Adds `count` centres named `"{name} {i}"` (or all named `name` when `same_name`).
+/// Adds `count` centres named `"{prefix} {i}"`, or all named `prefix` when `same_name`.
 pub async fn add_centres(db: &Database, prefix: &str, count: usize, same_name: bool) {
+    let slug_prefix = prefix.to_ascii_lowercase().replace(' ', "-");
     let centres: Vec<NewOrganisation> = (0..count)
-        .map(|i| NewOrganisation {
-            slug: format!("{}-{i}", prefix.to_ascii_lowercase().replace(' ', "-")),
-            kind: "CENTRE".into(),
-            name: if same_name {
+        .map(|i| {
+            let name = if same_name {
                 prefix.to_owned()
             } else {
                 format!("{prefix} {i:03}")
-            },
-            acronym: None,
-            description: None,
-            website: None,
-            country: Some("SG".into()),
-            city: None,
-            established_on: None,
-            category: None,
-            accreditation_status: None,
+            };
+            NewOrganisation {
+                country: Some("SG".into()),
+                ..NewOrganisation::new(&format!("{slug_prefix}-{i}"), "CENTRE", &name)
+            }
         })
         .collect();
+    upsert(db, &centres).await;
+}
+
+/// Writes organisations straight to the database, as the seed does.
+pub async fn upsert(db: &Database, organisations: &[NewOrganisation]) {
     let mut conn = db.conn().await.expect("a connection");
-    upsert_by_slug(&mut conn, &centres, entities_hub::db::now())
+    upsert_by_slug(&mut conn, organisations, entities_hub::db::now())
         .await
-        .expect("centres added");
+        .expect("organisations written");
 }
 
 /// The nodes of a connection.
