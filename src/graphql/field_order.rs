@@ -8,8 +8,26 @@
 use async_graphql::Value;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
+
+/// The operation a request runs: the one named, or the only one. Returns its name too.
+pub fn selected_operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(Option<&'a str>, &'a OperationDefinition)> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some((None, &operation.node)),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get_key_value(name)
+            .map(|(name, operation)| (Some(name.as_str()), &operation.node)),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
+            .iter()
+            .next()
+            .map(|(name, operation)| (Some(name.as_str()), &operation.node)),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
 
 /// Reorders `data`, the result of `operation_name` in `document`, to follow the selections.
 pub fn restore_field_order(
@@ -17,16 +35,9 @@ pub fn restore_field_order(
     operation_name: Option<&str>,
     data: &mut Value,
 ) {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => operation,
-            None => return,
-        },
-        (DocumentOperations::Multiple(_), None) => return,
-    };
-
-    reorder(document, &[&operation.node.selection_set.node], data);
+    if let Some((_, operation)) = selected_operation(document, operation_name) {
+        reorder(document, &[&operation.selection_set.node], data);
+    }
 }
 
 /// Reorders one value, given every selection set that applies to it (a field selected
@@ -98,7 +109,7 @@ mod tests {
     #[test]
     fn follows_the_selection_through_aliases_fragments_and_lists() {
         let document = parse_query(
-            "{ b: organisations { totalCount nodes { ...F id } } a: __typename }
+            "query Named { b: organisations { totalCount nodes { ...F id } } a: __typename }
              fragment F on Organisation { name ... on Entity { category } slug }",
         )
         .unwrap();

@@ -19,7 +19,7 @@ use crate::db::Database;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 pub use error::{ApiError, ApiResult};
-pub use field_order::restore_field_order;
+pub use field_order::{restore_field_order, selected_operation};
 pub use loaders::Loaders;
 
 /// The root query type.

@@ -1,7 +1,7 @@
 //! GraphQL over HTTP: GET for queries, POST for everything, per the GraphQL-over-HTTP
 //! specification (media types, status codes, 405 for a mutation over GET).
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::media::{ResponseMedia, negotiate};
-use crate::graphql::{Loaders, restore_field_order};
+use crate::graphql::{Loaders, restore_field_order, selected_operation};
 
 /// The operation a request ran, for the access log.
 #[derive(Clone, Debug)]
@@ -145,8 +145,9 @@ async fn execute(
         Ok(document) => document.clone(),
         Err(error) => return graphql_request_errors(media, vec![error], "GRAPHQL_PARSE_FAILED"),
     };
-    let (operation_type, name) = describe_operation(&document, operation_name.as_deref());
-    if over_get && operation_type == Some(OperationType::Mutation) {
+    let operation = selected_operation(&document, operation_name.as_deref());
+    let name = operation.and_then(|(name, _)| name).map(str::to_owned);
+    if over_get && operation.is_some_and(|(_, operation)| operation.ty == OperationType::Mutation) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -174,23 +175,6 @@ async fn execute(
     }
 
     http_response
-}
-
-/// The type and name of the operation a request will run, if the document says.
-fn describe_operation(
-    document: &ExecutableDocument,
-    name: Option<&str>,
-) -> (Option<OperationType>, Option<String>) {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => {
-            (Some(operation.node.ty), name.map(Into::into))
-        }
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            let ty = operations.get(name).map(|operation| operation.node.ty);
-            (ty, Some(name.to_owned()))
-        }
-        (DocumentOperations::Multiple(_), None) => (None, None),
-    }
 }
 
 /// Errors that stopped the request before execution: no `data` in the body, and 400 when
