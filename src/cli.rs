@@ -81,6 +81,15 @@ pub struct Options {
     )]
     pub max_query_complexity: usize,
 
+    /// Most aliased fields a query may have.
+    #[arg(
+        long,
+        env = "HUB_MAX_QUERY_ALIASES",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_query_aliases: usize,
+
     /// Origins allowed to call the API from a browser, comma-separated; `*` allows any
     /// (without credentials).
     #[arg(long, env = "HUB_CORS_ORIGINS", default_value = "*", global = true)]

@@ -1,7 +1,8 @@
 //! The server's settings, read from the command line and these environment variables:
 //! `DATABASE_URL`, `HUB_DB_POOL_SIZE`, `HUB_DB_WAIT_MS`, `HUB_LISTEN`, `HUB_LOG_FORMAT`,
 //! `HUB_MAX_BODY_BYTES`, `HUB_MAX_QUERY_DEPTH`, `HUB_MAX_QUERY_COMPLEXITY`,
-//! `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`, and `RUST_LOG`.
+//! `HUB_MAX_QUERY_ALIASES`, `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`,
+//! and `RUST_LOG`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -81,6 +82,7 @@ impl TryFrom<&Options> for Config {
             limits: QueryLimits {
                 depth: options.max_query_depth,
                 complexity: options.max_query_complexity,
+                aliases: options.max_query_aliases,
             },
             http: HttpConfig {
                 max_body_bytes: options.max_body_bytes,

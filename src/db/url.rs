@@ -63,19 +63,34 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// Hides a password given as `user:password@` or as a `password=` query parameter.
 fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
         },
-        None => url.to_owned(),
-    }
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let parameters: Vec<String> = query
+                .split('&')
+                .map(|parameter| match parameter.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => parameter.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", parameters.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 #[cfg(test)]
@@ -106,5 +121,12 @@ mod tests {
     fn hides_the_password_when_shown() {
         let url = DatabaseUrl::parse("postgres://hub:secret@db:5432/hub").unwrap();
         assert_eq!(url.to_string(), "postgres://hub:***@db:5432/hub");
+        let url = DatabaseUrl::parse("postgres://db/hub?sslmode=require&password=secret").unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://db/hub?sslmode=require&password=***"
+        );
+        let url = DatabaseUrl::parse("postgres://hub@db/hub").unwrap();
+        assert_eq!(url.to_string(), "postgres://hub@db/hub");
     }
 }

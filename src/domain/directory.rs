@@ -6,7 +6,7 @@ use super::DomainError;
 use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
 };
-use super::pagination::{Page, PageArgs, decode_cursor, encode_cursor};
+use super::pagination::{Page, PageArgs, check_text, decode_cursor, encode_cursor};
 use crate::db::Database;
 use crate::db::organisations::{self as queries, OrganisationFilter, PageQuery, SortKey};
 
@@ -66,7 +66,10 @@ impl DirectoryFilter {
                 )));
             }
             Some("") | None => None,
-            Some(text) => Some(text.to_owned()),
+            Some(text) => {
+                check_text("search", text)?;
+                Some(text.to_owned())
+            }
         };
 
         Ok(OrganisationFilter {
@@ -152,6 +155,7 @@ pub async fn organisation_by_slug(
     db: &Database,
     slug: &str,
 ) -> Result<Option<Organisation>, DomainError> {
+    check_text("slug", slug)?;
     let mut conn = db.conn().await?;
     let row = queries::by_slug(&mut conn, slug).await?;
 

@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Datelike as _};
 
 use super::DomainError;
 use crate::db::organisations::Keyset;
@@ -51,9 +51,10 @@ impl PageArgs {
                 limit: check("last", last)?,
                 from_end: true,
             }),
+            // Only `before`: the page just before it, as a client paging back expects.
             (None, None) => Ok(Window {
                 limit: i64::from(DEFAULT_PAGE_SIZE),
-                from_end: false,
+                from_end: self.before.is_some() && self.after.is_none(),
             }),
         }
     }
@@ -105,17 +106,30 @@ pub fn decode_cursor(argument: &str, cursor: &str) -> Result<Keyset, DomainError
         return Err(malformed());
     };
     let id: i64 = id.parse().map_err(|_| malformed())?;
+    check_text(argument, value)?;
 
     match tag {
         "n" => Ok(Keyset::Name(value.to_owned(), id)),
         "a" => Ok(Keyset::Acronym(value.to_owned(), id)),
         "c" => {
             let micros: i64 = value.parse().map_err(|_| malformed())?;
-            let at = DateTime::from_timestamp_micros(micros).ok_or_else(malformed)?;
+            let at = DateTime::from_timestamp_micros(micros)
+                .filter(|at| (1..=9999).contains(&at.year()))
+                .ok_or_else(malformed)?;
             Ok(Keyset::CreatedAt(at.naive_utc(), id))
         }
         _ => Err(malformed()),
     }
+}
+
+/// Refuses text the databases cannot store: PostgreSQL rejects the NUL character.
+pub fn check_text(argument: &str, text: &str) -> Result<(), DomainError> {
+    if text.contains('\0') {
+        return Err(DomainError::invalid(format!(
+            "`{argument}` may not contain NUL characters"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -141,7 +155,16 @@ mod tests {
 
     #[test]
     fn rejects_cursors_it_did_not_make() {
-        for cursor in ["", "!!!", "bjp4", &URL_SAFE_NO_PAD.encode("x:1:a")] {
+        let far_future = URL_SAFE_NO_PAD.encode(format!("c:1:{}", i64::MAX / 2));
+        let nul = URL_SAFE_NO_PAD.encode("n:1:a\0b");
+        for cursor in [
+            "",
+            "!!!",
+            "bjp4",
+            &URL_SAFE_NO_PAD.encode("x:1:a"),
+            &far_future,
+            &nul,
+        ] {
             assert!(decode_cursor("after", cursor).is_err(), "{cursor}");
         }
     }
@@ -163,6 +186,14 @@ mod tests {
                 limit: 100,
                 from_end: true
             }
+        );
+        let before = PageArgs {
+            before: Some("c".into()),
+            ..PageArgs::default()
+        };
+        assert!(
+            before.window().unwrap().from_end,
+            "`before` alone pages backwards"
         );
     }
 }

@@ -1,4 +1,5 @@
-//! Queries over the organisation directory.
+//! The directory's entry points on `Query`: `organisation(slug:)` and `organisations`, with
+//! their filter and order inputs.
 
 use async_graphql::{Context, Enum, InputObject, Object};
 
@@ -43,7 +44,8 @@ impl From<OrganisationFilter> for DirectoryFilter {
     }
 }
 
-/// What to sort organisations by. Ties are broken by creation, so the order is total.
+/// What to sort organisations by. Equal values keep the order in which the organisations
+/// were added (reversed when descending), so the order is total and pages never overlap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum OrganisationOrderField {
     /// The name, ignoring case (of ASCII letters).

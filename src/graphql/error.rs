@@ -62,7 +62,7 @@ impl From<DomainError> for ApiError {
                 Self::Unavailable
             }
             DomainError::Internal(detail) => {
-                tracing::error!(error = %detail, "request failed");
+                tracing::error!(error = %detail, "a GraphQL field failed with an internal error");
                 Self::Internal
             }
         }

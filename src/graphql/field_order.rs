@@ -7,27 +7,9 @@
 
 use async_graphql::Value;
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
-/// The operation a request runs: the one named, or the only one. Returns its name too.
-pub fn selected_operation<'a>(
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<(Option<&'a str>, &'a OperationDefinition)> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some((None, &operation.node)),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations
-            .get_key_value(name)
-            .map(|(name, operation)| (Some(name.as_str()), &operation.node)),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
-            .iter()
-            .next()
-            .map(|(name, operation)| (Some(name.as_str()), &operation.node)),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
+use super::document::selected_operation;
 
 /// Reorders `data`, the result of `operation_name` in `document`, to follow the selections.
 pub fn restore_field_order(

@@ -4,6 +4,7 @@
 
 mod connection;
 mod directory;
+mod document;
 mod error;
 mod field_order;
 mod ids;
@@ -13,13 +14,13 @@ mod organisation;
 mod scalars;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
-use chrono::{DateTime, Utc};
 
 use crate::db::Database;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
+pub use document::{check_limits, selected_operation};
 pub use error::{ApiError, ApiResult};
-pub use field_order::{restore_field_order, selected_operation};
+pub use field_order::restore_field_order;
 pub use loaders::Loaders;
 
 /// The root query type.
@@ -36,6 +37,8 @@ pub struct QueryLimits {
     pub depth: usize,
     /// Highest total cost, where a list field costs its page size times its selection.
     pub complexity: usize,
+    /// Most aliased fields in one document.
+    pub aliases: usize,
 }
 
 impl Default for QueryLimits {
@@ -43,22 +46,20 @@ impl Default for QueryLimits {
         Self {
             depth: 32,
             complexity: 50_000,
+            aliases: 64,
         }
     }
 }
 
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .override_output_type_description::<DateTime<Utc>>(
-            "A moment in time: an RFC 3339 string in UTC with up to microseconds, such as \
-             `2026-12-03T08:30:00.123456Z`.",
-        )
 }
 
 /// The schema that serves requests against `db`.
 pub fn schema(db: Database, limits: QueryLimits) -> HubSchema {
     builder()
         .data(db)
+        .data(limits)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()

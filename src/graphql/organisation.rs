@@ -1,10 +1,9 @@
 //! The directory in the graph: the `Organisation` interface, its three types, and its enums.
 
 use async_graphql::{Enum, ID, Interface, Object};
-use chrono::{DateTime, Utc};
 
 use super::ids::NodeId;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use crate::domain::organisation::{self as model, OrganisationProfile};
 
 /// What kind of body an organisation is.
@@ -145,13 +144,13 @@ macro_rules! organisation_type {
             }
 
             /// When it was added to the directory.
-            pub async fn created_at(&self) -> DateTime<Utc> {
-                self.organisation.created_at
+            pub async fn created_at(&self) -> DateTime {
+                DateTime(self.organisation.created_at)
             }
 
             /// When its directory entry last changed.
-            pub async fn updated_at(&self) -> DateTime<Utc> {
-                self.organisation.updated_at
+            pub async fn updated_at(&self) -> DateTime {
+                DateTime(self.organisation.updated_at)
             }
 
             $($extra)*
@@ -232,12 +231,12 @@ organisation_type! {
     ),
     field(
         name = "created_at",
-        ty = "DateTime<Utc>",
+        ty = "DateTime",
         desc = "When it joined the directory."
     ),
     field(
         name = "updated_at",
-        ty = "DateTime<Utc>",
+        ty = "DateTime",
         desc = "When its entry last changed."
     )
 )]

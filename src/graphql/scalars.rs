@@ -1,7 +1,7 @@
 //! Scalars the graph adds to GraphQL's own.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, SecondsFormat, Utc};
 
 /// A calendar date without a time zone, as `YYYY-MM-DD` (ISO 8601).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,5 +24,30 @@ impl ScalarType for Date {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// A moment in time, always written in UTC with microseconds, so that values sort as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+/// A moment in time, written as RFC 3339 in UTC with microseconds, such as
+/// `2026-12-03T08:30:00.123456Z`. Input may use any offset.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|at| DateTime(at.with_timezone(&Utc)))
+                .map_err(|_| InputValueError::custom("expected an RFC 3339 date and time")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, true))
     }
 }

@@ -23,48 +23,73 @@ impl ResponseMedia {
 
 /// Picks the response type the client prefers, or `None` when it accepts neither.
 ///
-/// No `Accept` header, or a bare wildcard, means `application/json`, as the specification
-/// advises for compatibility with older clients. Between equal preferences the newer type
-/// wins.
+/// Each type takes the quality of the most specific range that matches it (RFC 9110,
+/// section 12.5.1), so `application/json;q=0, */*` refuses JSON but takes the newer type. No `Accept` header, or
+/// only wildcards, means `application/json`, as the GraphQL-over-HTTP specification advises
+/// for older clients; the newer type wins a tie only when the client names it.
 pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
-    let mut ranges = headers
+    let ranges: Vec<(String, f32)> = headers
         .get_all(ACCEPT)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|range| !range.is_empty())
-        .peekable();
-    if ranges.peek().is_none() {
+        .filter_map(parse_range)
+        .collect();
+    if ranges.is_empty() {
         return Some(ResponseMedia::Json);
     }
 
-    let mut best: Option<(ResponseMedia, f32)> = None;
-    for range in ranges {
-        let mut parts = range.split(';').map(str::trim);
-        let essence = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let quality = parts
-            .filter_map(|param| param.strip_prefix("q="))
-            .find_map(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let media = match essence.as_str() {
-            "application/graphql-response+json" => ResponseMedia::GraphqlResponse,
-            "application/json" | "application/*" | "*/*" => ResponseMedia::Json,
-            _ => continue,
-        };
-        let better = match best {
-            None => true,
-            Some((chosen, q)) => {
-                quality > q
-                    || (quality == q && media == ResponseMedia::GraphqlResponse && chosen != media)
-            }
-        };
-        if quality > 0.0 && better {
-            best = Some((media, quality));
+    let graphql = quality(&ranges, "application/graphql-response+json");
+    let json = quality(&ranges, "application/json");
+    let named = ranges
+        .iter()
+        .any(|(range, _)| range == "application/graphql-response+json");
+    match (graphql, json) {
+        (graphql, json) if graphql > json || (graphql == json && named && graphql > 0.0) => {
+            Some(ResponseMedia::GraphqlResponse)
+        }
+        (_, json) if json > 0.0 => Some(ResponseMedia::Json),
+        _ => None,
+    }
+}
+
+/// One media range, lower-cased, with its quality clamped to 0..=1; `None` if malformed.
+fn parse_range(text: &str) -> Option<(String, f32)> {
+    let mut parts = text.split(';').map(str::trim);
+    let range = parts
+        .next()
+        .filter(|range| range.contains('/'))?
+        .to_ascii_lowercase();
+    let mut quality = 1.0;
+    for parameter in parts {
+        if let Some(value) = parameter
+            .strip_prefix("q=")
+            .or(parameter.strip_prefix("Q="))
+        {
+            quality = value
+                .parse::<f32>()
+                .ok()
+                .filter(|q| q.is_finite())?
+                .clamp(0.0, 1.0);
         }
     }
+    Some((range, quality))
+}
 
-    best.map(|(media, _)| media)
+/// The quality the client gives `media`: from the exact range if listed, else `type/*`,
+/// else `*/*`, else zero.
+fn quality(ranges: &[(String, f32)], media: &str) -> f32 {
+    let family = media.split('/').next().map(|family| format!("{family}/*"));
+    [Some(media.to_owned()), family, Some("*/*".to_owned())]
+        .into_iter()
+        .flatten()
+        .find_map(|wanted| {
+            ranges
+                .iter()
+                .find(|(range, _)| *range == wanted)
+                .map(|(_, q)| *q)
+        })
+        .unwrap_or(0.0)
 }
 
 #[cfg(test)]
@@ -93,5 +118,16 @@ mod tests {
         assert_eq!(negotiate(&accept(weighted)), Some(Json));
         assert_eq!(negotiate(&accept("text/html")), None);
         assert_eq!(negotiate(&accept("application/json;q=0")), None);
+        let not_json = "application/json;q=0, */*";
+        assert_eq!(negotiate(&accept(not_json)), Some(GraphqlResponse));
+        let named = "application/graphql-response+json, */*";
+        assert_eq!(negotiate(&accept(named)), Some(GraphqlResponse));
+        assert_eq!(negotiate(&accept("application/*")), Some(Json));
+        assert_eq!(
+            negotiate(&accept("application/json;q=2, text/html")),
+            Some(Json)
+        );
+        let unweighable = "application/graphql-response+json;q=inf, application/json";
+        assert_eq!(negotiate(&accept(unweighable)), Some(Json));
     }
 }

@@ -7,7 +7,7 @@ use entities_hub::db::DatabaseUrl;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
-use crate::harness::{Backend, TestDatabase, on_each_backend};
+use crate::harness::{Backend, TestDatabase, on_each_backend, postgres_admin_url};
 
 fn hub() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_entities-hub"));
@@ -68,7 +68,7 @@ async fn an_unreachable_database_is_one_clear_line() {
 
 #[tokio::test]
 async fn a_missing_postgres_database_says_to_create_it() {
-    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+    let Some(admin_url) = postgres_admin_url() else {
         return;
     };
     let base = admin_url
@@ -111,6 +111,7 @@ async fn help_names_every_environment_variable() {
         "HUB_MAX_BODY_BYTES",
         "HUB_MAX_QUERY_DEPTH",
         "HUB_MAX_QUERY_COMPLEXITY",
+        "HUB_MAX_QUERY_ALIASES",
         "HUB_CORS_ORIGINS",
         "HUB_SHUTDOWN_GRACE_SECS",
         "HUB_NO_SAMPLE_DATA",

@@ -108,7 +108,7 @@ async fn seeding_twice_changes_nothing(app: TestApp) {
 
 async fn seeding_restores_what_was_changed_and_keeps_the_rest(app: TestApp) {
     let renamed = NewOrganisation::new("acb", "CENTRE", "Renamed");
-    upsert(&app.db, &[renamed]).await;
+    upsert(&app.db, &[renamed], entities_hub::db::now()).await;
 
     let output = run_seed(&app.database.url).await;
 

@@ -164,14 +164,34 @@ async fn each_filter_keeps_only_what_it_names(app: TestApp) {
     );
 }
 
-async fn a_search_too_long_is_bad_user_input(app: TestApp) {
-    let filter = json!({ "search": "x".repeat(201) });
+async fn a_search_too_long_or_with_nul_is_bad_user_input(app: TestApp) {
+    let long = json!({ "search": "x".repeat(201) });
+    let nul = json!({ "search": "asean\u{0}" });
+    let slug_query = "query ($slug: String!) { organisation(slug: $slug) { id } }";
 
-    let code = app
-        .error_code(PAGE_QUERY, json!({ "filter": filter }))
+    let long = app.error_code(PAGE_QUERY, json!({ "filter": long })).await;
+    let nul = app.error_code(PAGE_QUERY, json!({ "filter": nul })).await;
+    let nul_slug = app
+        .error_code(slug_query, json!({ "slug": "acb\u{0}" }))
         .await;
 
-    assert_eq!(code, "BAD_USER_INPUT");
+    assert_eq!([long, nul, nul_slug], ["BAD_USER_INPUT"; 3]);
+}
+
+async fn timestamps_are_utc_with_microseconds(app: TestApp) {
+    let query = r#"{ organisation(slug: "acb") { createdAt updatedAt } }"#;
+
+    let data = app.data(query, json!({})).await;
+
+    for field in ["createdAt", "updatedAt"] {
+        let text = data["organisation"][field].as_str().unwrap();
+        let parsed = chrono::DateTime::parse_from_rfc3339(text).expect("RFC 3339");
+        assert!(
+            text.ends_with('Z') && text.len() == "2026-12-03T08:30:00.123456Z".len(),
+            "{text}"
+        );
+        assert!(parsed.timestamp() > 1_700_000_000, "{text}");
+    }
 }
 
 async fn organisation_by_slug_finds_it_or_answers_null(app: TestApp) {
@@ -198,6 +218,7 @@ on_both_backends!(
     the_example_query_lists_entities_by_name,
     every_ordering_sorts_in_both_directions,
     each_filter_keeps_only_what_it_names,
-    a_search_too_long_is_bad_user_input,
+    a_search_too_long_or_with_nul_is_bad_user_input,
+    timestamps_are_utc_with_microseconds,
     organisation_by_slug_finds_it_or_answers_null
 );

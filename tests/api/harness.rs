@@ -206,7 +206,7 @@ async fn drop_postgres(admin_url: String, name: String) {
 
 /// `TEST_POSTGRES_URL`, or `None` to skip PostgreSQL tests. In CI a missing URL fails the
 /// test instead, so PostgreSQL can never be skipped there silently.
-fn postgres_admin_url() -> Option<String> {
+pub fn postgres_admin_url() -> Option<String> {
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var_os("CI").is_some() => {

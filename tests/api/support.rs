@@ -1,5 +1,6 @@
 //! Shared arrangements: extra organisations, and the queries several tests send.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use entities_hub::db::Database;
 use entities_hub::db::organisations::{NewOrganisation, upsert_by_slug};
 use serde_json::Value;
@@ -18,6 +19,9 @@ query Page($first: Int, $after: String, $last: Int, $before: String,
 }"#;
 
 /// Adds `count` centres named `"{prefix} {i}"`, or all named `prefix` when `same_name`.
+///
+/// They are dated 1 January 2020, before the sample directory, so that ordering by creation
+/// differs from ordering by id.
 pub async fn add_centres(db: &Database, prefix: &str, count: usize, same_name: bool) {
     let slug_prefix = prefix.to_ascii_lowercase().replace(' ', "-");
     let centres: Vec<NewOrganisation> = (0..count)
@@ -33,13 +37,17 @@ pub async fn add_centres(db: &Database, prefix: &str, count: usize, same_name: b
             }
         })
         .collect();
-    upsert(db, &centres).await;
+    let long_ago = NaiveDate::from_ymd_opt(2020, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    upsert(db, &centres, long_ago).await;
 }
 
-/// Writes organisations straight to the database, as the seed does.
-pub async fn upsert(db: &Database, organisations: &[NewOrganisation]) {
+/// Writes organisations straight to the database, as the seed does, dated `at`.
+pub async fn upsert(db: &Database, organisations: &[NewOrganisation], at: NaiveDateTime) {
     let mut conn = db.conn().await.expect("a connection");
-    upsert_by_slug(&mut conn, organisations, entities_hub::db::now())
+    upsert_by_slug(&mut conn, organisations, at)
         .await
         .expect("organisations written");
 }
