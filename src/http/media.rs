@@ -24,9 +24,10 @@ impl ResponseMedia {
 /// Picks the response type the client prefers, or `None` when it accepts neither.
 ///
 /// Each type takes the quality of the most specific range that matches it (RFC 9110,
-/// section 12.5.1), so `application/json;q=0, */*` refuses JSON but takes the newer type. No `Accept` header, or
-/// only wildcards, means `application/json`, as the GraphQL-over-HTTP specification advises
-/// for older clients; the newer type wins a tie only when the client names it.
+/// section 12.5.1), so `application/json;q=0, */*` refuses JSON but takes the newer type.
+/// No `Accept` header, or only wildcards, means `application/json`, as the GraphQL-over-HTTP
+/// specification advises for older clients; the newer type wins a tie only when the client
+/// names it.
 pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
     let ranges: Vec<(String, f32)> = headers
         .get_all(ACCEPT)

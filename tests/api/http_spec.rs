@@ -309,7 +309,8 @@ async fn queries_beyond_the_depth_complexity_or_alias_limit_are_refused(backend:
     let costly =
         json!({ "query": "{ organisations(first: 100) { nodes { id name slug acronym city } } }" });
     let fine = json!({ "query": "{ organisations(first: 10) { nodes { id name } } }" });
-    let aliased = json!({ "query": "{ a: __typename ...F } fragment F on Query { b: __typename c: __typename }" });
+    let aliased = "{ a: __typename ...F } fragment F on Query { b: __typename c: __typename }";
+    let aliased = json!({ "query": aliased });
     let two_aliases = json!({ "query": "{ a: __typename b: __typename }" });
 
     let deep = post(&app, Some(GRAPHQL_RESPONSE), deep).await;
