@@ -17,7 +17,7 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Migrate the database, load the sample directory if it is empty, and serve the API.
     Serve,
@@ -27,6 +27,24 @@ pub enum Command {
     Seed,
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Manage accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Account management.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum AdminCommand {
+    /// Create a Secretariat admin. The password is read from standard input, one line, so
+    /// that it never appears in the process list or the shell history.
+    Create {
+        /// The admin's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The name shown to others.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// Options of every subcommand.
@@ -103,6 +121,16 @@ pub struct Options {
         global = true
     )]
     pub shutdown_grace_secs: u64,
+
+    /// Secret that signs access tokens, at least 32 bytes; every instance needs the same.
+    /// Required with PostgreSQL; on SQLite one is generated into the data directory.
+    #[arg(long, env = "HUB_TOKEN_SECRET", hide_env_values = true, global = true)]
+    pub token_secret: Option<String>,
+
+    /// How long an access token works, in minutes.
+    #[arg(long, env = "HUB_TOKEN_TTL_MINUTES", default_value_t = 480, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=525_600))]
+    pub token_ttl_minutes: u64,
 
     /// Don't load the sample directory into an empty database when serving.
     #[arg(long, env = "HUB_NO_SAMPLE_DATA", global = true)]

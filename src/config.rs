@@ -2,7 +2,7 @@
 //! `DATABASE_URL`, `HUB_DB_POOL_SIZE`, `HUB_DB_WAIT_MS`, `HUB_LISTEN`, `HUB_LOG_FORMAT`,
 //! `HUB_MAX_BODY_BYTES`, `HUB_MAX_QUERY_DEPTH`, `HUB_MAX_QUERY_COMPLEXITY`,
 //! `HUB_MAX_QUERY_ALIASES`, `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`,
-//! and `RUST_LOG`.
+//! `HUB_TOKEN_SECRET`, `HUB_TOKEN_TTL_MINUTES`, and `RUST_LOG`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -62,6 +62,9 @@ pub struct Config {
     pub http: HttpConfig,
     /// Load the sample directory into an empty database at start-up.
     pub sample_data: bool,
+    /// The secret that signs access tokens; `None` to use the one kept beside an SQLite file.
+    pub token_secret: Option<String>,
+    pub token_lifetime: Duration,
 }
 
 impl TryFrom<&Options> for Config {
@@ -90,6 +93,11 @@ impl TryFrom<&Options> for Config {
                 shutdown_grace: Duration::from_secs(options.shutdown_grace_secs),
             },
             sample_data: !options.no_sample_data,
+            token_secret: options
+                .token_secret
+                .clone()
+                .filter(|secret| !secret.is_empty()),
+            token_lifetime: Duration::from_secs(options.token_ttl_minutes * 60),
         })
     }
 }

@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use entities_hub::cli::{Cli, Command};
+use entities_hub::cli::{AdminCommand, Cli, Command};
 use entities_hub::config::Config;
-use entities_hub::domain::sample_directory;
+use entities_hub::domain::user::PlatformRole;
+use entities_hub::domain::{accounts, sample_directory};
 use entities_hub::{graphql, http, startup, telemetry};
 
 #[tokio::main]
@@ -53,6 +54,9 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Admin(AdminCommand::Create { email, name }) => {
+            create_admin(config, &email, &name).await
+        }
     }
 }
 
@@ -73,4 +77,37 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     http::serve(listener, router, &config.http)
         .await
         .context("the server stopped")
+}
+
+/// `admin create`: a Secretariat admin, with the password read from standard input.
+async fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let db = startup::open_database(config).await?;
+
+    let role = Some(PlatformRole::SecretariatAdmin);
+    let created = accounts::create_user(&db, email, name, password, role)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the admin: {e:?}"))?;
+
+    match created {
+        Ok(user) => {
+            println!("created Secretariat admin {} (id {})", user.email, user.id);
+            Ok(())
+        }
+        Err(problem) => anyhow::bail!("{}", describe(&problem)),
+    }
+}
+
+fn describe(problem: &accounts::NewUserProblem) -> String {
+    use accounts::NewUserProblem::*;
+    match problem {
+        Email(problem) => format!("--email {problem}"),
+        DisplayName(problem) => format!("--name {problem}"),
+        Password(problem) => format!("the password {problem}"),
+        EmailTaken => "an account with this e-mail address exists already".to_owned(),
+    }
 }

@@ -1,12 +1,14 @@
-//! Bringing the server up: database, migrations, sample data, schema.
+//! Bringing the server up: database, migrations, sample data, token keys, schema.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::db::{Database, migrations};
-use crate::domain::sample_directory;
+use crate::db::{Database, DatabaseUrl, migrations};
+use crate::domain::token::TokenKeys;
+use crate::domain::{accounts, sample_directory};
 use crate::graphql;
 use crate::http::AppState;
 
@@ -26,19 +28,116 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
     Database::connect(&config.database_url, &config.pool)
 }
 
-/// Everything `serve` needs before it binds: a migrated database (with the sample directory
-/// if it was empty and `sample_data` is on) and the schema.
+/// Everything `serve` needs before it binds: token keys, a migrated database (with the
+/// sample directory and a demo admin if it was an empty SQLite file), and the schema.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    let keys = token_keys(config)?;
     let db = open_database(config).await?;
     if config.sample_data {
         let seeded = sample_directory::seed_if_empty(&db)
             .await
             .map_err(|e| anyhow::anyhow!("cannot load the sample directory: {e:?}"))?;
-        if seeded {
-            tracing::debug!("sample directory loaded into the empty database");
+        // Demo accounts only on the embedded default: a production database never gets
+        // an account whose password went to a console.
+        if seeded && config.database_url.is_sqlite() {
+            create_demo_admin(&db).await?;
         }
     }
-    let schema = graphql::schema(db.clone(), config.limits);
+    let schema = graphql::schema(db.clone(), keys.clone(), config.limits);
 
-    Ok(AppState::new(db, schema))
+    Ok(AppState::new(db, schema, keys))
+}
+
+/// The keys that sign access tokens: from `HUB_TOKEN_SECRET`, or on SQLite from a secret
+/// generated once and kept beside the database file.
+pub fn token_keys(config: &Config) -> anyhow::Result<TokenKeys> {
+    let secret = match (&config.token_secret, &config.database_url) {
+        (Some(secret), _) => secret.clone(),
+        (None, DatabaseUrl::Sqlite(path)) => local_secret(path)?,
+        (None, DatabaseUrl::Postgres(_)) => anyhow::bail!(
+            "HUB_TOKEN_SECRET is required with PostgreSQL: every instance must sign tokens \
+             with the same secret"
+        ),
+    };
+
+    TokenKeys::new(secret.as_bytes(), config.token_lifetime).map_err(anyhow::Error::msg)
+}
+
+/// Reads the secret kept in `token-secret` beside the SQLite file, creating it first if
+/// needed.
+fn local_secret(database: &Path) -> anyhow::Result<String> {
+    let dir = database
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let path = dir.join("token-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_owned());
+    }
+
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let secret = random_text(48)?;
+    write_private(&path, &secret)
+        .with_context(|| format!("cannot write the token secret to {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "generated a token signing secret; set HUB_TOKEN_SECRET to choose one"
+    );
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Letters and digits from the operating system's random source.
+fn random_text(length: usize) -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = vec![0_u8; length];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+    // 256 is not a multiple of the alphabet's size; the bias this leaves is far below what
+    // a guesser could use.
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
+/// The e-mail address of the demo Secretariat admin.
+pub const DEMO_ADMIN_EMAIL: &str = "demo-admin@example.org";
+
+/// Creates the demo Secretariat admin with a random password, printed once.
+async fn create_demo_admin(db: &Database) -> anyhow::Result<()> {
+    let password = random_text(20)?;
+    let created = accounts::create_user(
+        db,
+        DEMO_ADMIN_EMAIL,
+        "Demo Secretariat admin",
+        &password,
+        Some(crate::domain::user::PlatformRole::SecretariatAdmin),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot create the demo admin: {e:?}"))?;
+    if created.is_ok() {
+        println!(
+            "A demo account was created in this new database; its password is shown only now.\n  \
+             Secretariat admin: {DEMO_ADMIN_EMAIL}  password: {password}"
+        );
+    }
+
+    Ok(())
 }

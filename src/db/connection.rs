@@ -203,7 +203,7 @@ fn setup_sqlite(
             // WAL lets readers run beside the one writer; busy_timeout makes a writer wait
             // for the lock instead of failing at once.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                  PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
             )
             .await
@@ -222,7 +222,13 @@ impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
             self.0.fetch_add(1, Ordering::Relaxed);
-            tracing::trace!(sql = %query, "statement sent");
+            if tracing::enabled!(tracing::Level::TRACE) {
+                // Diesel appends the bound values; they hold e-mail addresses and password
+                // hashes, which never go into a log.
+                let text = query.to_string();
+                let sql = text.split(" -- binds:").next().unwrap_or_default();
+                tracing::trace!(sql, "statement sent");
+            }
         }
     }
 }

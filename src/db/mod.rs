@@ -7,6 +7,7 @@ pub mod migrations;
 pub mod organisations;
 pub mod schema;
 mod url;
+pub mod users;
 
 use chrono::{NaiveDateTime, Timelike as _, Utc};
 

@@ -11,6 +11,12 @@ pub enum DomainError {
     /// The thing asked for does not exist, or the caller may not know that it does.
     #[error("not found")]
     NotFound,
+    /// The request's credentials are forged, expired or name no active user.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Too many attempts; the caller may try again after this many seconds.
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
     /// The database cannot be reached in time; trying again later may work.
     #[error("the service is temporarily unavailable")]
     Unavailable(String),

@@ -2,11 +2,17 @@
 //!
 //! Nothing here knows HTTP or GraphQL; the API layers call in and map the results.
 
+pub mod accounts;
 pub mod directory;
 mod error;
 pub mod organisation;
 pub mod pagination;
+pub mod password;
 pub mod sample_directory;
+pub mod sign_in;
 mod text_enum;
+pub mod token;
+pub mod user;
+pub mod validation;
 
 pub use error::DomainError;

@@ -16,6 +16,10 @@ pub enum ApiError {
     /// The request is well formed but an argument is not acceptable; the text says why.
     BadUserInput(String),
     Conflict(String),
+    /// Too many attempts; try again after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// The database could not be reached in time.
     Unavailable,
     /// A fault of ours, already logged; the client learns nothing more.
@@ -34,6 +38,7 @@ impl ApiError {
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -45,6 +50,7 @@ impl ApiError {
             Self::Forbidden => "you may not do this",
             Self::NotFound => "not found",
             Self::BadUserInput(message) | Self::Conflict(message) => message,
+            Self::RateLimited { .. } => "too many attempts; wait before trying again",
             Self::Unavailable => "the service is temporarily unavailable; try again shortly",
             Self::Internal => "internal error",
         }
@@ -57,6 +63,8 @@ impl From<DomainError> for ApiError {
         match error {
             DomainError::Invalid(message) => Self::BadUserInput(message),
             DomainError::NotFound => Self::NotFound,
+            DomainError::Unauthenticated => Self::Unauthenticated,
+            DomainError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
             DomainError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
                 Self::Unavailable
@@ -72,6 +80,11 @@ impl From<DomainError> for ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let code = error.code();
-        async_graphql::Error::new(error.message()).extend_with(|_, ext| ext.set("code", code))
+        async_graphql::Error::new(error.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let ApiError::RateLimited { retry_after_secs } = error {
+                ext.set("retryAfterSeconds", retry_after_secs);
+            }
+        })
     }
 }

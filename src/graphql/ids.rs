@@ -10,6 +10,7 @@ use super::error::ApiError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeId {
     Organisation(i64),
+    User(i64),
 }
 
 impl NodeId {
@@ -17,6 +18,7 @@ impl NodeId {
     pub fn encode(self) -> ID {
         let plain = match self {
             Self::Organisation(id) => format!("Organisation:{id}"),
+            Self::User(id) => format!("User:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -31,6 +33,7 @@ impl NodeId {
 
         match kind {
             "Organisation" => Ok(Self::Organisation(key)),
+            "User" => Ok(Self::User(key)),
             _ => Err(malformed()),
         }
     }
@@ -42,8 +45,9 @@ mod tests {
 
     #[test]
     fn ids_survive_a_round_trip() {
-        let id = NodeId::Organisation(42).encode();
-        assert_eq!(NodeId::decode(&id).unwrap(), NodeId::Organisation(42));
+        for node in [NodeId::Organisation(42), NodeId::User(7)] {
+            assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
+        }
     }
 
     #[test]

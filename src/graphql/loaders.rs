@@ -6,18 +6,23 @@ use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::error::ApiError;
 use crate::db::Database;
-use crate::domain::directory;
 use crate::domain::organisation::Organisation;
+use crate::domain::user::{Actor, User};
+use crate::domain::{accounts, directory};
 
 /// The loaders of one request. They cache what they load, so they live no longer than it.
 pub struct Loaders {
     pub organisations: DataLoader<OrganisationLoader>,
+    pub users: DataLoader<UserLoader>,
 }
 
 impl Loaders {
-    pub fn new(db: &Database) -> Self {
-        let organisations = DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn);
-        Self { organisations }
+    /// Loaders for a request made by `actor`.
+    pub fn new(db: &Database, actor: &Actor) -> Self {
+        Self {
+            organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
+            users: DataLoader::new(UserLoader(db.clone(), actor.clone()), tokio::spawn),
+        }
     }
 }
 
@@ -30,5 +35,17 @@ impl Loader<i64> for OrganisationLoader {
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Organisation>, ApiError> {
         Ok(directory::organisations_by_ids(&self.0, ids).await?)
+    }
+}
+
+/// Loads the users the request's actor may see, by id.
+pub struct UserLoader(Database, Actor);
+
+impl Loader<i64> for UserLoader {
+    type Value = User;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, User>, ApiError> {
+        Ok(accounts::users_by_ids(&self.0, &self.1, ids).await?)
     }
 }

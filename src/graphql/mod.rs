@@ -2,6 +2,7 @@
 //!
 //! Resolvers stay thin: they read arguments, call `domain`, and shape the answer.
 
+mod auth;
 mod connection;
 mod directory;
 mod document;
@@ -12,11 +13,16 @@ mod loaders;
 mod node;
 mod organisation;
 mod scalars;
+mod user;
+mod user_error;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::db::Database;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::domain::token::TokenKeys;
+#[cfg(doc)]
+use crate::domain::user::Actor;
 
 pub use document::{check_limits, selected_operation};
 pub use error::{ApiError, ApiResult};
@@ -25,10 +31,19 @@ pub use loaders::Loaders;
 
 /// The root query type.
 #[derive(Default, MergedObject)]
-pub struct Query(node::NodeQuery, directory::DirectoryQuery);
+pub struct Query(
+    node::NodeQuery,
+    auth::ViewerQuery,
+    directory::DirectoryQuery,
+);
+
+/// The root mutation type. Every mutation takes one `input` and returns a payload whose
+/// `userErrors` list what the user can fix; nothing is written when it is not empty.
+#[derive(Default, MergedObject)]
+pub struct Mutation(auth::AuthMutation);
 
 /// The whole schema.
-pub type HubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// How large a single request may be.
 #[derive(Clone, Copy, Debug)]
@@ -51,14 +66,17 @@ impl Default for QueryLimits {
     }
 }
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
-/// The schema that serves requests against `db`.
-pub fn schema(db: Database, limits: QueryLimits) -> HubSchema {
+/// The schema that serves requests against `db`, signing tokens with `keys`.
+///
+/// Each request must carry its [`Actor`] and its [`Loaders`] as request data.
+pub fn schema(db: Database, keys: TokenKeys, limits: QueryLimits) -> HubSchema {
     builder()
         .data(db)
+        .data(keys)
         .data(limits)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)

@@ -6,6 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
 use super::organisation::{Centre, Entity, Organisation, Secretariat};
+use super::user::User;
 
 /// The most IDs one `nodes` call takes.
 const MAX_NODES: usize = 100;
@@ -17,6 +18,7 @@ pub enum Node {
     Entity(Entity),
     Centre(Centre),
     Secretariat(Secretariat),
+    User(User),
 }
 
 impl From<Organisation> for Node {
@@ -49,6 +51,10 @@ impl NodeQuery {
                 let organisation = loaders.organisations.load_one(key).await?;
                 Ok(organisation.map(|o| Node::from(Organisation::from(o))))
             }
+            NodeId::User(key) => {
+                let user = loaders.users.load_one(key).await?;
+                Ok(user.map(|user| Node::User(User::new(user))))
+            }
         }
     }
 
@@ -70,14 +76,27 @@ impl NodeQuery {
             .collect::<Result<Vec<_>, _>>()?;
         let loaders = ctx.data_unchecked::<Loaders>();
 
-        let organisation_keys = ids.iter().map(|NodeId::Organisation(key)| *key);
-        let organisations = loaders.organisations.load_many(organisation_keys).await?;
+        // One batch per type, all sent together.
+        let organisation_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Organisation(key) => Some(*key),
+            _ => None,
+        });
+        let user_keys = ids.iter().filter_map(|id| match id {
+            NodeId::User(key) => Some(*key),
+            _ => None,
+        });
+        let (organisations, users) = futures::try_join!(
+            loaders.organisations.load_many(organisation_keys),
+            loaders.users.load_many(user_keys),
+        )?;
 
         Ok(ids
             .iter()
-            .map(|NodeId::Organisation(key)| {
-                let organisation = organisations.get(key).cloned()?;
-                Some(Node::from(Organisation::from(organisation)))
+            .map(|id| match id {
+                NodeId::Organisation(key) => organisations
+                    .get(key)
+                    .map(|o| Node::from(Organisation::from(o.clone()))),
+                NodeId::User(key) => users.get(key).map(|u| Node::User(User::new(u.clone()))),
             })
             .collect())
     }

@@ -7,14 +7,16 @@ use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::header::{ALLOW, CONTENT_TYPE};
+use http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::media::{ResponseMedia, negotiate};
-use crate::graphql::{Loaders, check_limits, restore_field_order, selected_operation};
+use crate::domain::accounts;
+use crate::domain::user::Actor;
+use crate::graphql::{ApiError, Loaders, check_limits, restore_field_order, selected_operation};
 
 /// The operation a request ran, for the access log.
 #[derive(Clone, Debug)]
@@ -70,7 +72,16 @@ pub async fn get(
         }
     };
 
-    execute(state, media, true, query, params.operation_name, variables).await
+    execute(
+        state,
+        media,
+        &headers,
+        true,
+        query,
+        params.operation_name,
+        variables,
+    )
+    .await
 }
 
 /// `POST /graphql` with a JSON body.
@@ -100,6 +111,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     execute(
         state,
         media,
+        &headers,
         false,
         body.query,
         body.operation_name,
@@ -119,6 +131,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 async fn execute(
     state: AppState,
     media: ResponseMedia,
+    headers: &HeaderMap,
     over_get: bool,
     query: String,
     operation_name: Option<String>,
@@ -162,7 +175,11 @@ async fn execute(
         return response;
     }
 
-    let request = request.data(Loaders::new(&state.db));
+    let actor = match authenticate(&state, headers).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let request = request.data(Loaders::new(&state.db, &actor)).data(actor);
     let mut response = state.schema.execute(request).await;
     restore_field_order(&document, operation_name.as_deref(), &mut response.data);
     let is_request_error = response.data == async_graphql::Value::Null
@@ -178,6 +195,54 @@ async fn execute(
     }
 
     http_response
+}
+
+/// The actor the request's `Authorization: Bearer` token names; anonymous without one. A
+/// bad token is answered here, 401, rather than run as an anonymous request.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Actor, Response> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(Actor::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let Some(token) = token else {
+        return Err(unauthenticated(
+            "send the token as `Authorization: Bearer <token>`",
+        ));
+    };
+
+    accounts::authenticate(&state.db, &state.tokens, token)
+        .await
+        .map_err(|error| match ApiError::from(error) {
+            ApiError::Unauthenticated => {
+                unauthenticated("the token is invalid or expired; sign in again")
+            }
+            error => {
+                let status = match error {
+                    ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                let code = error.code();
+                let body = json!({ "errors": [{ "message": "cannot check the token now",
+                                                "extensions": { "code": code } }] });
+                json_response(status, ResponseMedia::Json, &body)
+            }
+        })
+}
+
+fn unauthenticated(message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] });
+    let mut response = json_response(StatusCode::UNAUTHORIZED, ResponseMedia::Json, &body);
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }
 
 /// Errors that stopped the request before execution: no `data` in the body, and 400 when

@@ -18,6 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::{CorsOrigins, HttpConfig};
 use crate::db::Database;
+use crate::domain::token::TokenKeys;
 use crate::graphql::HubSchema;
 
 pub use metrics::Metrics;
@@ -27,14 +28,16 @@ pub use metrics::Metrics;
 pub struct AppState {
     pub db: Database,
     pub schema: HubSchema,
+    pub tokens: Arc<TokenKeys>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(db: Database, schema: HubSchema) -> Self {
+    pub fn new(db: Database, schema: HubSchema, tokens: TokenKeys) -> Self {
         Self {
             db,
             schema,
+            tokens: Arc::new(tokens),
             metrics: Arc::default(),
         }
     }

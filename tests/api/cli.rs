@@ -7,7 +7,7 @@ use entities_hub::db::DatabaseUrl;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
-use crate::harness::{Backend, TestDatabase, on_each_backend, postgres_admin_url};
+use crate::harness::{Backend, TOKEN_SECRET, TestDatabase, on_each_backend, postgres_admin_url};
 
 fn hub() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_entities-hub"));
@@ -150,10 +150,13 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
         .env("DATABASE_URL", url_text(&database.url))
         .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
         .env("HUB_SHUTDOWN_GRACE_SECS", "5")
+        .env("HUB_TOKEN_SECRET", TOKEN_SECRET)
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the server starts");
     let mut stderr = BufReader::new(server.stderr.take().unwrap()).lines();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap()).lines();
 
     let first_line = tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
         .await
@@ -168,6 +171,10 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
         .await
         .expect("the server answers");
     let body: serde_json::Value = response.json().await.unwrap();
+    let demo_sign_in = match backend {
+        Backend::Sqlite => Some(sign_in_as_demo_admin(&client, port, &mut stdout).await),
+        Backend::Postgres => None,
+    };
     Command::new("kill")
         .args(["-TERM", &server.id().unwrap().to_string()])
         .status()
@@ -180,6 +187,10 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
     let mut rest = Vec::new();
     while let Ok(Some(line)) = stderr.next_line().await {
         rest.push(line);
+    }
+    let mut printed = Vec::new();
+    while let Ok(Some(line)) = stdout.next_line().await {
+        printed.push(line);
     }
 
     assert!(
@@ -196,11 +207,61 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
         rest.iter().any(|line| line.contains("shutting down")),
         "{rest:?}"
     );
-    assert_eq!(
-        rest.len(),
-        2,
-        "only the access log and the shutdown line follow: {rest:?}"
+    assert!(
+        rest.iter()
+            .all(|line| line.contains("request answered") || line.contains("shutting down")),
+        "only access-log lines and the shutdown line follow: {rest:?}"
     );
+    match demo_sign_in {
+        // On a new SQLite database the demo admin's password is printed once, and works.
+        Some(viewer) => assert_eq!(viewer["platformRole"], "SECRETARIAT_ADMIN"),
+        // Production never gets demo accounts.
+        None => assert!(printed.is_empty(), "{printed:?}"),
+    }
+}
+
+/// Reads the demo admin's password from the server's output and signs in with it.
+async fn sign_in_as_demo_admin(
+    client: &reqwest::Client,
+    port: u16,
+    stdout: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+) -> serde_json::Value {
+    let mut password = None;
+    while password.is_none() {
+        let line = stdout
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the demo account is printed");
+        password = line
+            .split_once("password: ")
+            .map(|(_, p)| p.trim().to_owned());
+    }
+    let sign_in = "mutation ($email: String!, $password: String!) {
+        signIn(input: {email: $email, password: $password}) { token } }";
+    let variables = serde_json::json!({ "email": "demo-admin@example.org", "password": password });
+    let url = format!("http://127.0.0.1:{port}/graphql");
+    let body: serde_json::Value = client
+        .post(&url)
+        .json(&serde_json::json!({ "query": sign_in, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["data"]["signIn"]["token"].as_str().expect("a token");
+    let viewer: serde_json::Value = client
+        .post(&url)
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "query": "{ viewer { platformRole } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    viewer["data"]["viewer"].clone()
 }
 
 on_each_backend!(serve_logs_one_line_then_stops_cleanly_on_sigterm);

@@ -10,6 +10,9 @@ use entities_hub::{http, startup};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+/// The secret test servers sign tokens with.
+pub const TOKEN_SECRET: &str = "a test secret that is long enough to sign tokens";
+
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -36,6 +39,11 @@ impl TestApp {
     /// Starts a server after `adjust` has changed its configuration.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
         let database = TestDatabase::create(backend).await?;
+        Some(Self::start(database, adjust).await)
+    }
+
+    /// Starts a server on an existing test database.
+    pub async fn start(database: TestDatabase, adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config {
             database_url: database.url.clone(),
             pool: PoolOptions::default(),
@@ -43,6 +51,8 @@ impl TestApp {
             limits: QueryLimits::default(),
             http: HttpConfig::default(),
             sample_data: true,
+            token_secret: Some(TOKEN_SECRET.to_owned()),
+            token_lifetime: std::time::Duration::from_secs(3600),
         };
         adjust(&mut config);
 
@@ -59,13 +69,44 @@ impl TestApp {
                 .expect("the server runs");
         });
 
-        Some(Self {
+        Self {
             address,
             client: reqwest::Client::new(),
             db,
             database,
             server,
-        })
+        }
+    }
+
+    /// Stops the server and hands back its database, to start another on it.
+    pub fn stop(mut self) -> TestDatabase {
+        self.server.abort();
+        std::mem::replace(&mut self.database, TestDatabase::detached())
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer {token}`; returns the response.
+    pub async fn post_with_token(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Like [`TestApp::data`], signed in with `token`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.post_with_token(token, query, variables).await;
+        assert_eq!(response.status(), 200, "GraphQL over POST answers 200");
+        let body: Value = response.json().await.expect("a JSON body");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
     }
 
     /// POSTs a GraphQL request and returns the whole response body, checking it is 200.
@@ -136,6 +177,15 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A placeholder that owns nothing.
+    fn detached() -> Self {
+        Self {
+            url: DatabaseUrl::Sqlite("detached".into()),
+            _dir: None,
+            postgres: None,
+        }
+    }
+
     /// An empty database on `backend`; `None` when PostgreSQL is not configured.
     pub async fn create(backend: Backend) -> Option<Self> {
         match backend {

@@ -1,0 +1,90 @@
+//! People in the graph: the `User` type and the platform roles.
+
+use async_graphql::{Context, Enum, ID, Object};
+
+use super::ids::NodeId;
+use super::scalars::DateTime;
+use crate::domain::user::{self as model, Actor};
+
+/// A role on the platform itself, held by staff of the ASEAN Secretariat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "model::PlatformRole")]
+pub enum PlatformRole {
+    /// Reviews accreditation applications and their documents.
+    SecretariatOfficer,
+    /// Records decisions and manages the directory and its accounts.
+    SecretariatAdmin,
+}
+
+/// A person who signs in to the platform.
+#[derive(Clone, Debug)]
+pub struct User {
+    user: model::User,
+    /// Shown to the user themself, whoever the request's actor is: the user a sign-in
+    /// just authenticated.
+    as_self: bool,
+}
+
+impl User {
+    /// The user as the request's actor may see them.
+    pub fn new(user: model::User) -> Self {
+        Self {
+            user,
+            as_self: false,
+        }
+    }
+
+    /// The user as they see themself.
+    pub fn as_self(user: model::User) -> Self {
+        Self {
+            user,
+            as_self: true,
+        }
+    }
+
+    /// Whether the request's actor may read this user's private fields.
+    fn visible(&self, ctx: &Context<'_>) -> bool {
+        self.as_self
+            || ctx
+                .data_unchecked::<Actor>()
+                .may_see_private_details_of(self.user.id)
+    }
+}
+
+/// A person who signs in to the platform. Some fields are private: they are null unless
+/// you are this user or work for the ASEAN Secretariat.
+#[Object]
+impl User {
+    /// Globally unique, opaque ID; fetch the user again with `node(id:)`.
+    pub async fn id(&self) -> ID {
+        NodeId::User(self.user.id).encode()
+    }
+
+    /// The name shown to others.
+    async fn display_name(&self) -> &str {
+        &self.user.display_name
+    }
+
+    /// The e-mail address they sign in with, lower-cased. Private.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.visible(ctx).then_some(self.user.email.as_str())
+    }
+
+    /// Their role on the platform; null for everyone outside the ASEAN Secretariat.
+    async fn platform_role(&self) -> Option<PlatformRole> {
+        self.user.platform_role.map(Into::into)
+    }
+
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.user.created_at)
+    }
+
+    /// When they last signed in; null if never. Private.
+    async fn last_sign_in_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.user
+            .last_sign_in_at
+            .filter(|_| self.visible(ctx))
+            .map(DateTime)
+    }
+}

@@ -1,0 +1,38 @@
+//! Expected failures of a mutation, returned as data in its payload.
+
+use async_graphql::{Enum, SimpleObject};
+
+/// What kind of problem a user error is; stable, for clients to branch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum UserErrorCode {
+    /// The value is not acceptable; `message` says why.
+    Invalid,
+    /// The e-mail address or the password is wrong, or the account is disabled. Which one
+    /// is not said, so that no one learns which addresses have accounts.
+    InvalidCredentials,
+    /// The value is already taken by something else.
+    Taken,
+}
+
+/// A problem with a mutation's input that the user can fix.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct UserError {
+    /// The path to the input field at fault, such as `["input", "email"]`; empty when the
+    /// problem is with the input as a whole.
+    pub field: Vec<String>,
+    /// What is wrong, in a sentence to show the user.
+    pub message: String,
+    /// What kind of problem this is.
+    pub code: UserErrorCode,
+}
+
+impl UserError {
+    /// A problem with `input.{field}`; the message starts with the field's name.
+    pub fn on_input(field: &str, code: UserErrorCode, problem: &str) -> Self {
+        Self {
+            field: vec!["input".to_owned(), field.to_owned()],
+            message: format!("{field} {problem}"),
+            code,
+        }
+    }
+}
