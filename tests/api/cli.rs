@@ -265,3 +265,156 @@ async fn sign_in_as_demo_admin(
 }
 
 on_each_backend!(serve_logs_one_line_then_stops_cleanly_on_sigterm);
+
+/// Runs `admin create` against `url`, writing `password` and a newline to its input.
+async fn admin_create(url: &str, email: &str, password: &str) -> (bool, String, String) {
+    use tokio::io::AsyncWriteExt as _;
+    let mut child = hub()
+        .args(["admin", "create", "--email", email, "--name", "Siti Admin"])
+        .env("DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{password}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (
+        output.status.success(),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+async fn admin_create_takes_the_password_from_standard_input(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let url = url_text(&database.url);
+
+    let created = admin_create(&url, "Siti@ASEAN.example", "a long admin password").await;
+    let again = admin_create(&url, "siti@asean.example", "a long admin password").await;
+    let short = admin_create(&url, "other@asean.example", "short").await;
+
+    assert!(created.0, "{}", created.2);
+    assert!(
+        created
+            .1
+            .contains("created Secretariat admin siti@asean.example")
+    );
+    assert!(
+        !again.0 && again.2.contains("exists already"),
+        "{}",
+        again.2
+    );
+    assert!(
+        !short.0 && short.2.contains("at least 12 characters"),
+        "{}",
+        short.2
+    );
+    assert_eq!(short.2.lines().count(), 1, "{}", short.2);
+    let app = crate::harness::TestApp::start(database, |_| {}).await;
+    let sign_in = "mutation { signIn(input: {email: \"siti@asean.example\",
+        password: \"a long admin password\"}) { user { platformRole } } }";
+    let data = app.data(sign_in, serde_json::json!({})).await;
+    assert_eq!(data["signIn"]["user"]["platformRole"], "SECRETARIAT_ADMIN");
+}
+
+async fn no_password_reaches_the_logs_even_at_trace_level(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let url = url_text(&database.url);
+    let password = "a-very-secret-passphrase";
+    assert!(admin_create(&url, "siti@asean.example", password).await.0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = hub()
+        .env("DATABASE_URL", &url)
+        .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HUB_TOKEN_SECRET", TOKEN_SECRET)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stderr = BufReader::new(server.stderr.take().unwrap()).lines();
+    let mut log = Vec::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        let ready = line.contains("playground at");
+        log.push(line);
+        if ready {
+            break;
+        }
+    }
+
+    let client = reqwest::Client::new();
+    let mut answers = Vec::new();
+    for attempt in [password, "a-wrong-secret-passphrase"] {
+        let query = format!(
+            "mutation {{ signIn(input: {{email: \"siti@asean.example\", password: \"{attempt}\"}}) \
+             {{ token userErrors {{ message }} }} }}"
+        );
+        let response = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .json(&serde_json::json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        answers.push(response.text().await.unwrap());
+    }
+    Command::new("kill")
+        .args(["-TERM", &server.id().unwrap().to_string()])
+        .status()
+        .await
+        .unwrap();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        log.push(line);
+    }
+    let log = log.join("\n");
+
+    assert!(answers[0].contains("\"token\":\"ey"), "{}", answers[0]);
+    assert!(log.contains("statement sent"), "trace logging was on");
+    for secret in [
+        password,
+        "a-wrong-secret-passphrase",
+        "siti@asean.example",
+        "$argon2",
+    ] {
+        assert!(!log.contains(secret), "`{secret}` in the log");
+        assert!(
+            !answers.iter().any(|answer| answer.contains(secret)),
+            "`{secret}` in an answer"
+        );
+    }
+}
+
+#[tokio::test]
+async fn postgres_without_a_token_secret_is_one_clear_line() {
+    let Some(admin_url) = postgres_admin_url() else {
+        return;
+    };
+
+    let (ok, _, stderr) = run(hub().arg("serve").env("DATABASE_URL", admin_url)).await;
+
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("HUB_TOKEN_SECRET is required with PostgreSQL"),
+        "{stderr}"
+    );
+}
+
+on_each_backend!(
+    admin_create_takes_the_password_from_standard_input,
+    no_password_reaches_the_logs_even_at_trace_level
+);
