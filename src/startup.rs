@@ -7,8 +7,10 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::db::{Database, DatabaseUrl, migrations};
+use crate::domain::membership::{self, MemberRole};
 use crate::domain::token::TokenKeys;
-use crate::domain::{accounts, sample_directory};
+use crate::domain::user::PlatformRole;
+use crate::domain::{DomainError, accounts, directory, sample_directory};
 use crate::graphql;
 use crate::http::AppState;
 
@@ -40,7 +42,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         // Demo accounts only on the embedded default: a production database never gets
         // an account whose password went to a console.
         if seeded && config.database_url.is_sqlite() {
-            create_demo_admin(&db).await?;
+            create_demo_accounts(&db).await?;
         }
     }
     let schema = graphql::schema(db.clone(), keys.clone(), config.limits);
@@ -119,23 +121,41 @@ fn random_text(length: usize) -> anyhow::Result<String> {
 
 /// The e-mail address of the demo Secretariat admin.
 pub const DEMO_ADMIN_EMAIL: &str = "demo-admin@example.org";
+/// The e-mail address of the demo owner of a sample entity.
+pub const DEMO_OWNER_EMAIL: &str = "demo-owner@example.org";
+/// The sample entity the demo owner owns.
+const DEMO_ENTITY_SLUG: &str = "asean-isis";
 
-/// Creates the demo Secretariat admin with a random password, printed once.
-async fn create_demo_admin(db: &Database) -> anyhow::Result<()> {
-    let password = random_text(20)?;
-    let created = accounts::create_user(
+/// Creates a demo Secretariat admin and a demo owner of a sample entity, each with a random
+/// password printed once.
+async fn create_demo_accounts(db: &Database) -> anyhow::Result<()> {
+    let fail = |e: DomainError| anyhow::anyhow!("cannot create the demo accounts: {e:?}");
+    let admin_password = random_text(20)?;
+    let owner_password = random_text(20)?;
+    let admin = accounts::create_user(
         db,
         DEMO_ADMIN_EMAIL,
         "Demo Secretariat admin",
-        &password,
-        Some(crate::domain::user::PlatformRole::SecretariatAdmin),
+        &admin_password,
+        Some(PlatformRole::SecretariatAdmin),
     )
     .await
-    .map_err(|e| anyhow::anyhow!("cannot create the demo admin: {e:?}"))?;
-    if created.is_ok() {
+    .map_err(fail)?;
+    let owner = accounts::create_user(db, DEMO_OWNER_EMAIL, "Demo owner", &owner_password, None)
+        .await
+        .map_err(fail)?;
+    let entity = directory::organisation_by_slug(db, DEMO_ENTITY_SLUG)
+        .await
+        .map_err(fail)?;
+    if let (Ok(_), Ok(owner), Some(entity)) = (admin, owner, entity) {
+        membership::enrol(db, entity.id, owner.id, MemberRole::Owner)
+            .await
+            .map_err(fail)?;
         println!(
-            "A demo account was created in this new database; its password is shown only now.\n  \
-             Secretariat admin: {DEMO_ADMIN_EMAIL}  password: {password}"
+            "Demo accounts were created in this new database; their passwords are shown only now.\n  \
+             Secretariat admin: {DEMO_ADMIN_EMAIL}  password: {admin_password}\n  \
+             Owner of {}: {DEMO_OWNER_EMAIL}  password: {owner_password}",
+            entity.name
         );
     }
 

@@ -3,6 +3,7 @@
 //! Everything here returns database results; the rules of the platform live in `domain`.
 
 mod connection;
+pub mod memberships;
 pub mod migrations;
 pub mod organisations;
 pub mod schema;

@@ -42,3 +42,38 @@ diesel::table! {
         blocked_until -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    memberships (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(memberships -> organisations (organisation_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(invitations -> organisations (organisation_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    sign_in_throttles,
+    memberships,
+    invitations
+);

@@ -8,7 +8,8 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
-use super::schema::{sign_in_throttles, users};
+use super::memberships::{InvitationRow, NewMembership};
+use super::schema::{invitations, memberships, sign_in_throttles, users};
 use super::{DbConn, DbError};
 
 /// One row of `users`, as stored.
@@ -168,4 +169,76 @@ pub async fn clear_throttle(conn: &mut DbConn, email: &str) -> Result<(), DbErro
     })?;
 
     Ok(())
+}
+
+/// What [`insert_with_invitation`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignUp {
+    /// The user exists and is a member; their id.
+    Created(i64),
+    EmailTaken,
+    /// Someone used the invitation first.
+    InvitationUsed,
+}
+
+/// Why the sign-up transaction rolled back.
+enum Abort {
+    Query(diesel::result::Error),
+    Outcome(SignUp),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Query(error)
+    }
+}
+
+/// Creates a user, uses the invitation, and makes them a member, in one transaction:
+/// nothing is written unless all three happen.
+pub async fn insert_with_invitation(
+    conn: &mut DbConn,
+    user: &NewUser<'_>,
+    invitation: &InvitationRow,
+    at: NaiveDateTime,
+) -> Result<SignUp, DbError> {
+    let outcome = crate::write_transaction!(conn, |c| {
+        let id: Option<i64> = diesel::insert_into(users::table)
+            .values(user)
+            .on_conflict(users::email)
+            .do_nothing()
+            .returning(users::id)
+            .get_result(c)
+            .await
+            .optional()?;
+        let Some(id) = id else {
+            return Err(Abort::Outcome(SignUp::EmailTaken));
+        };
+        let claimed = diesel::update(
+            invitations::table
+                .find(invitation.id)
+                .filter(invitations::accepted_at.is_null()),
+        )
+        .set(invitations::accepted_at.eq(at))
+        .execute(c)
+        .await?;
+        if claimed == 0 {
+            return Err(Abort::Outcome(SignUp::InvitationUsed));
+        }
+        diesel::insert_into(memberships::table)
+            .values(NewMembership {
+                organisation_id: invitation.organisation_id,
+                user_id: id,
+                role: &invitation.role,
+                created_at: at,
+            })
+            .execute(c)
+            .await?;
+        Ok(id)
+    });
+
+    match outcome {
+        Ok(id) => Ok(SignUp::Created(id)),
+        Err(Abort::Outcome(outcome)) => Ok(outcome),
+        Err(Abort::Query(error)) => Err(DbError::Query(error)),
+    }
 }

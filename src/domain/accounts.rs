@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 
 use super::DomainError;
+use super::membership::Membership;
 use super::password;
+use super::permissions;
 use super::token::TokenKeys;
 use super::user::{Actor, PlatformRole, User};
 use super::validation::{check_name, check_new_password, normalise_email};
-use crate::db::{self, Database, users};
+use crate::db::{self, Database, memberships, users};
 
 /// Why a user could not be created.
 #[derive(Debug, PartialEq, Eq)]
@@ -67,21 +69,28 @@ pub async fn authenticate(
     let user_id = keys.verify(token).ok_or(DomainError::Unauthenticated)?;
     let mut conn = db.conn().await?;
     let row = users::by_ids(&mut conn, &[user_id]).await?.pop();
+    let user = match row {
+        Some(row) if !row.disabled => User::try_from(row)?,
+        _ => return Err(DomainError::Unauthenticated),
+    };
 
-    match row {
-        Some(row) if !row.disabled => Ok(Actor::User(User::try_from(row)?)),
-        _ => Err(DomainError::Unauthenticated),
+    let mut roles = HashMap::new();
+    for row in memberships::of_users(&mut conn, &[user_id]).await? {
+        let membership = Membership::try_from(row)?;
+        roles.insert(membership.organisation_id, membership.role);
     }
+
+    Ok(Actor::signed_in(user, roles))
 }
 
 /// The users with these ids, for a signed-in `actor`; anonymous actors see no one. Which of
-/// their details the actor may read is [`Actor::may_see_private_details_of`]'s to say.
+/// their details the actor may read is [`permissions::may_view_private_details`]'s to say.
 pub async fn users_by_ids(
     db: &Database,
     actor: &Actor,
     ids: &[i64],
 ) -> Result<HashMap<i64, User>, DomainError> {
-    if actor.user().is_none() {
+    if !permissions::may_view_users(actor) {
         return Ok(HashMap::new());
     }
     let mut conn = db.conn().await?;

@@ -11,9 +11,13 @@ pub enum DomainError {
     /// The thing asked for does not exist, or the caller may not know that it does.
     #[error("not found")]
     NotFound,
-    /// The request's credentials are forged, expired or name no active user.
+    /// The request's credentials are forged, expired or name no active user, or there
+    /// are none where some are needed.
     #[error("not signed in")]
     Unauthenticated,
+    /// The actor may not do this.
+    #[error("forbidden")]
+    Forbidden,
     /// Too many attempts; the caller may try again after this many seconds.
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },

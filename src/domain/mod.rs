@@ -5,9 +5,12 @@
 pub mod accounts;
 pub mod directory;
 mod error;
+pub mod invitations;
+pub mod membership;
 pub mod organisation;
 pub mod pagination;
 pub mod password;
+pub mod permissions;
 pub mod sample_directory;
 pub mod sign_in;
 mod text_enum;

@@ -122,6 +122,23 @@ pub fn decode_cursor(argument: &str, cursor: &str) -> Result<Keyset, DomainError
     }
 }
 
+/// The cursor of an item in a list ordered by id alone.
+pub fn encode_id_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("i:{id}:"))
+}
+
+/// Reads a cursor made by [`encode_id_cursor`]; `argument` names it in the error.
+pub fn decode_id_cursor(argument: &str, cursor: &str) -> Result<i64, DomainError> {
+    let malformed = || DomainError::invalid(format!("`{argument}` is not a valid cursor"));
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
+    let plain = String::from_utf8(bytes).map_err(|_| malformed())?;
+    plain
+        .strip_prefix("i:")
+        .and_then(|rest| rest.strip_suffix(':'))
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(malformed)
+}
+
 /// Refuses text the databases cannot store: PostgreSQL rejects the NUL character.
 pub fn check_text(argument: &str, text: &str) -> Result<(), DomainError> {
     if text.contains('\0') {

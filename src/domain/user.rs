@@ -1,8 +1,11 @@
 //! Users, their platform roles, and the actor a request is made by.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::DomainError;
+use super::membership::MemberRole;
 use super::text_enum::text_enum;
 use crate::db::users::UserRow;
 
@@ -49,30 +52,49 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-/// Who makes a request.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Actor {
-    Anonymous,
-    User(User),
+/// Who makes a request: nobody, or a user with their roles in organisations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Actor {
+    user: Option<User>,
+    roles: HashMap<i64, MemberRole>,
 }
 
 impl Actor {
+    /// A request without a token.
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    /// A signed-in user and their role in each organisation they belong to.
+    pub fn signed_in(user: User, roles: HashMap<i64, MemberRole>) -> Self {
+        Self {
+            user: Some(user),
+            roles,
+        }
+    }
+
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&User> {
-        match self {
-            Self::Anonymous => None,
-            Self::User(user) => Some(user),
-        }
+        self.user.as_ref()
+    }
+
+    /// The actor's role in an organisation, if they belong to it.
+    pub fn role_in(&self, organisation_id: i64) -> Option<MemberRole> {
+        self.roles.get(&organisation_id).copied()
+    }
+
+    /// The actor's role on the platform, if they work for the Secretariat.
+    pub fn platform_role(&self) -> Option<PlatformRole> {
+        self.user.as_ref().and_then(|user| user.platform_role)
     }
 
     /// Whether the actor works for the ASEAN Secretariat on the platform.
     pub fn is_secretariat(&self) -> bool {
-        self.user().is_some_and(|user| user.platform_role.is_some())
+        self.platform_role().is_some()
     }
 
-    /// Whether the actor may see a user's e-mail address and sign-in times: the user
-    /// themself and the Secretariat.
-    pub fn may_see_private_details_of(&self, user_id: i64) -> bool {
-        self.user().is_some_and(|user| user.id == user_id) || self.is_secretariat()
+    /// Whether the actor is this user.
+    pub fn is(&self, user_id: i64) -> bool {
+        self.user.as_ref().is_some_and(|user| user.id == user_id)
     }
 }

@@ -7,18 +7,24 @@ use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 use super::error::ApiResult;
 use crate::db::Database;
 use crate::domain::directory::{self, DirectoryFilter};
+use crate::domain::membership;
 use crate::domain::pagination::Page;
 
 /// Where to count a connection's `totalCount` from, should the client ask for it.
 #[derive(Clone, Debug)]
 pub enum TotalCount {
     Organisations(DirectoryFilter),
+    /// The members of one organisation.
+    Members(i64),
 }
 
 impl TotalCount {
     async fn count(&self, db: &Database) -> ApiResult<i64> {
         match self {
             Self::Organisations(filter) => Ok(directory::count_organisations(db, filter).await?),
+            Self::Members(organisation_id) => {
+                Ok(membership::count_members(db, *organisation_id).await?)
+            }
         }
     }
 }

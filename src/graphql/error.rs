@@ -64,6 +64,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(message) => Self::BadUserInput(message),
             DomainError::NotFound => Self::NotFound,
             DomainError::Unauthenticated => Self::Unauthenticated,
+            DomainError::Forbidden => Self::Forbidden,
             DomainError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
             DomainError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");

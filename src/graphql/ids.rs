@@ -11,6 +11,7 @@ use super::error::ApiError;
 pub enum NodeId {
     Organisation(i64),
     User(i64),
+    Membership(i64),
 }
 
 impl NodeId {
@@ -19,6 +20,7 @@ impl NodeId {
         let plain = match self {
             Self::Organisation(id) => format!("Organisation:{id}"),
             Self::User(id) => format!("User:{id}"),
+            Self::Membership(id) => format!("Membership:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -34,6 +36,7 @@ impl NodeId {
         match kind {
             "Organisation" => Ok(Self::Organisation(key)),
             "User" => Ok(Self::User(key)),
+            "Membership" => Ok(Self::Membership(key)),
             _ => Err(malformed()),
         }
     }
@@ -45,7 +48,11 @@ mod tests {
 
     #[test]
     fn ids_survive_a_round_trip() {
-        for node in [NodeId::Organisation(42), NodeId::User(7)] {
+        for node in [
+            NodeId::Organisation(42),
+            NodeId::User(7),
+            NodeId::Membership(3),
+        ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }
     }

@@ -2,26 +2,36 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::error::ApiError;
 use crate::db::Database;
+use crate::domain::membership::{self, Membership};
 use crate::domain::organisation::Organisation;
 use crate::domain::user::{Actor, User};
 use crate::domain::{accounts, directory};
 
 /// The loaders of one request. They cache what they load, so they live no longer than it.
 pub struct Loaders {
-    pub organisations: DataLoader<OrganisationLoader>,
-    pub users: DataLoader<UserLoader>,
+    pub organisations: DataLoader<OrganisationLoader, HashMapCache>,
+    pub users: DataLoader<UserLoader, HashMapCache>,
+    pub memberships: DataLoader<MembershipLoader, HashMapCache>,
+    pub memberships_of_users: DataLoader<UserMembershipsLoader, HashMapCache>,
 }
 
 impl Loaders {
     /// Loaders for a request made by `actor`.
     pub fn new(db: &Database, actor: &Actor) -> Self {
+        // Cached for the request, so that a list can load its children in one batch up
+        // front (see `membership::preload`) and each child then finds its value there.
+        fn cached<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        }
         Self {
-            organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
-            users: DataLoader::new(UserLoader(db.clone(), actor.clone()), tokio::spawn),
+            organisations: cached(OrganisationLoader(db.clone())),
+            users: cached(UserLoader(db.clone(), actor.clone())),
+            memberships: cached(MembershipLoader(db.clone(), actor.clone())),
+            memberships_of_users: cached(UserMembershipsLoader(db.clone())),
         }
     }
 }
@@ -47,5 +57,29 @@ impl Loader<i64> for UserLoader {
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, User>, ApiError> {
         Ok(accounts::users_by_ids(&self.0, &self.1, ids).await?)
+    }
+}
+
+/// Loads the memberships the request's actor may see, by id.
+pub struct MembershipLoader(Database, Actor);
+
+impl Loader<i64> for MembershipLoader {
+    type Value = Membership;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Membership>, ApiError> {
+        Ok(membership::memberships_by_ids(&self.0, &self.1, ids).await?)
+    }
+}
+
+/// Loads all memberships of users, by user id. Callers check that the actor may see them.
+pub struct UserMembershipsLoader(Database);
+
+impl Loader<i64> for UserMembershipsLoader {
+    type Value = Vec<Membership>;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Membership>>, ApiError> {
+        Ok(membership::memberships_of_users(&self.0, ids).await?)
     }
 }

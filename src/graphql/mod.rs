@@ -9,7 +9,9 @@ mod document;
 mod error;
 mod field_order;
 mod ids;
+mod invitation;
 mod loaders;
+mod membership;
 mod node;
 mod organisation;
 mod scalars;
@@ -40,7 +42,7 @@ pub struct Query(
 /// The root mutation type. Every mutation takes one `input` and returns a payload whose
 /// `userErrors` list what the user can fix; nothing is written when it is not empty.
 #[derive(Default, MergedObject)]
-pub struct Mutation(auth::AuthMutation);
+pub struct Mutation(auth::AuthMutation, invitation::InvitationMutation);
 
 /// The whole schema.
 pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;

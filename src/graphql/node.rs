@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
+use super::membership::Membership;
 use super::organisation::{Centre, Entity, Organisation, Secretariat};
 use super::user::User;
 
@@ -19,6 +20,7 @@ pub enum Node {
     Centre(Centre),
     Secretariat(Secretariat),
     User(User),
+    Membership(Membership),
 }
 
 impl From<Organisation> for Node {
@@ -55,6 +57,10 @@ impl NodeQuery {
                 let user = loaders.users.load_one(key).await?;
                 Ok(user.map(|user| Node::User(User::new(user))))
             }
+            NodeId::Membership(key) => {
+                let membership = loaders.memberships.load_one(key).await?;
+                Ok(membership.map(|m| Node::Membership(Membership(m))))
+            }
         }
     }
 
@@ -85,9 +91,14 @@ impl NodeQuery {
             NodeId::User(key) => Some(*key),
             _ => None,
         });
-        let (organisations, users) = futures::try_join!(
+        let membership_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Membership(key) => Some(*key),
+            _ => None,
+        });
+        let (organisations, users, memberships) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
+            loaders.memberships.load_many(membership_keys),
         )?;
 
         Ok(ids
@@ -97,6 +108,9 @@ impl NodeQuery {
                     .get(key)
                     .map(|o| Node::from(Organisation::from(o.clone()))),
                 NodeId::User(key) => users.get(key).map(|u| Node::User(User::new(u.clone()))),
+                NodeId::Membership(key) => memberships
+                    .get(key)
+                    .map(|m| Node::Membership(Membership(m.clone()))),
             })
             .collect())
     }

@@ -1,10 +1,18 @@
 //! The directory in the graph: the `Organisation` interface, its three types, and its enums.
 
-use async_graphql::{Enum, ID, Interface, Object};
+use async_graphql::{Context, Enum, ID, Interface, Object};
+
+use super::connection::{Connection, TotalCount};
+use super::error::ApiResult;
+use super::membership::{Membership, preload};
 
 use super::ids::NodeId;
 use super::scalars::{Date, DateTime};
+use crate::db::Database;
+use crate::domain::membership;
 use crate::domain::organisation::{self as model, OrganisationProfile};
+use crate::domain::pagination::PageArgs;
+use crate::domain::user::Actor;
 
 /// What kind of body an organisation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -153,6 +161,35 @@ macro_rules! organisation_type {
                 DateTime(self.organisation.updated_at)
             }
 
+            /// The people who act for it, longest-standing first. Null unless you are one
+            /// of them or work for the ASEAN Secretariat.
+            #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+            pub async fn members(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+                first: Option<i32>,
+                #[graphql(desc = "Start after the member with this cursor.")]
+                after: Option<String>,
+                #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+                last: Option<i32>,
+                #[graphql(desc = "End before the member with this cursor.")]
+                before: Option<String>,
+            ) -> ApiResult<Option<Connection<Membership>>> {
+                let db = ctx.data_unchecked::<Database>();
+                let actor = ctx.data_unchecked::<Actor>();
+                let args = PageArgs { first, after, last, before };
+                let id = self.organisation.id;
+
+                let Some(page) = membership::list_members(db, actor, id, &args).await? else {
+                    return Ok(None);
+                };
+                let memberships: Vec<_> = page.edges.iter().map(|(_, m)| m.clone()).collect();
+                preload(ctx, &memberships).await?;
+
+                Ok(Some(Connection::new(page, TotalCount::Members(id), Membership)))
+            }
+
             $($extra)*
         }
     };
@@ -238,6 +275,31 @@ organisation_type! {
         name = "updated_at",
         ty = "DateTime",
         desc = "When its entry last changed."
+    ),
+    field(
+        name = "members",
+        ty = "ApiResult<Option<Connection<Membership>>>",
+        desc = "The people who act for it; null unless you are one or work for the Secretariat.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return the first this many (1 to 100)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return the last this many (1 to 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        )
     )
 )]
 pub enum Organisation {

@@ -2,8 +2,12 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 
+use super::error::ApiResult;
 use super::ids::NodeId;
+use super::loaders::Loaders;
+use super::membership::Membership;
 use super::scalars::DateTime;
+use crate::domain::permissions;
 use crate::domain::user::{self as model, Actor};
 
 /// A role on the platform itself, held by staff of the ASEAN Secretariat.
@@ -44,10 +48,8 @@ impl User {
 
     /// Whether the request's actor may read this user's private fields.
     fn visible(&self, ctx: &Context<'_>) -> bool {
-        self.as_self
-            || ctx
-                .data_unchecked::<Actor>()
-                .may_see_private_details_of(self.user.id)
+        let actor = ctx.data_unchecked::<Actor>();
+        self.as_self || permissions::may_view_private_details(actor, self.user.id)
     }
 }
 
@@ -78,6 +80,23 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime {
         DateTime(self.user.created_at)
+    }
+
+    /// The organisations they belong to, oldest membership first. Private.
+    async fn memberships(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Membership>>> {
+        if !self.visible(ctx) {
+            return Ok(None);
+        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let memberships = loaders.memberships_of_users.load_one(self.user.id).await?;
+
+        Ok(Some(
+            memberships
+                .unwrap_or_default()
+                .into_iter()
+                .map(Membership)
+                .collect(),
+        ))
     }
 
     /// When they last signed in; null if never. Private.

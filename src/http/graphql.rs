@@ -201,7 +201,7 @@ async fn execute(
 /// bad token is answered here, 401, rather than run as an anonymous request.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Actor, Response> {
     let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(Actor::Anonymous);
+        return Ok(Actor::anonymous());
     };
     let token = value
         .to_str()

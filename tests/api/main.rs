@@ -6,6 +6,8 @@ mod database;
 mod directory;
 mod harness;
 mod http_spec;
+mod invitations;
+mod members;
 mod node;
 mod pagination;
 mod playground;

@@ -1,0 +1,25 @@
+-- Who acts for which organisation, and the invitations that make them members.
+CREATE TABLE memberships (
+    id INTEGER PRIMARY KEY,
+    organisation_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('OWNER', 'ADMIN', 'EDITOR', 'MEMBER')),
+    created_at TEXT NOT NULL,
+    UNIQUE (organisation_id, user_id)
+);
+CREATE INDEX memberships_user ON memberships (user_id, id);
+
+CREATE TABLE invitations (
+    id INTEGER PRIMARY KEY,
+    organisation_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    -- Lower-cased; only this address may accept.
+    email TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('OWNER', 'ADMIN', 'EDITOR', 'MEMBER')),
+    -- SHA-256 of the token, hex; the token itself is shown once, to the inviter.
+    token_hash TEXT NOT NULL UNIQUE,
+    invited_by BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    accepted_at TEXT
+);
+CREATE INDEX invitations_organisation ON invitations (organisation_id, id);

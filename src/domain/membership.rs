@@ -1,0 +1,168 @@
+//! Memberships: who acts for which organisation, and with what role.
+
+use chrono::{DateTime, Utc};
+
+use std::collections::HashMap;
+
+use super::pagination::{Page, PageArgs, decode_id_cursor, encode_id_cursor};
+use super::text_enum::text_enum;
+use super::user::Actor;
+use super::{DomainError, permissions};
+use crate::db::Database;
+use crate::db::memberships::{self as queries, MembershipRow};
+
+text_enum! {
+    /// A member's role in one organisation, from most to least powerful.
+    pub enum MemberRole {
+        Owner => "OWNER",
+        Admin => "ADMIN",
+        Editor => "EDITOR",
+        Member => "MEMBER",
+    }
+}
+
+impl MemberRole {
+    /// Whether this role runs the organisation's membership and profile.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+/// One user's membership of one organisation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Membership {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub user_id: i64,
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = DomainError;
+
+    fn try_from(row: MembershipRow) -> Result<Self, Self::Error> {
+        let role = MemberRole::parse(&row.role).ok_or_else(|| {
+            DomainError::Internal(format!("membership {} has a bad role", row.id))
+        })?;
+
+        Ok(Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            user_id: row.user_id,
+            role,
+            joined_at: row.created_at.and_utc(),
+        })
+    }
+}
+
+/// One page of an organisation's members, oldest first; `None` when the actor may not see
+/// them.
+pub async fn list_members(
+    db: &Database,
+    actor: &Actor,
+    organisation_id: i64,
+    args: &PageArgs,
+) -> Result<Option<Page<Membership>>, DomainError> {
+    if !permissions::may_view_members(actor, organisation_id) {
+        return Ok(None);
+    }
+    let window = args.window()?;
+    let after = args
+        .after
+        .as_deref()
+        .map(|c| decode_id_cursor("after", c))
+        .transpose()?;
+    let before = args
+        .before
+        .as_deref()
+        .map(|c| decode_id_cursor("before", c))
+        .transpose()?;
+
+    let mut conn = db.conn().await?;
+    let mut rows = queries::page_of_organisation(
+        &mut conn,
+        organisation_id,
+        after,
+        before,
+        window.limit,
+        window.from_end,
+    )
+    .await?;
+    let has_more = rows.len() as i64 > window.limit;
+    rows.truncate(window.limit as usize);
+    if window.from_end {
+        rows.reverse();
+    }
+    let edges = rows
+        .into_iter()
+        .map(|row| Ok((encode_id_cursor(row.id), Membership::try_from(row)?)))
+        .collect::<Result<Vec<_>, DomainError>>()?;
+
+    Ok(Some(Page::new(edges, args, window, has_more)))
+}
+
+/// How many members an organisation has.
+pub async fn count_members(db: &Database, organisation_id: i64) -> Result<i64, DomainError> {
+    let mut conn = db.conn().await?;
+
+    Ok(queries::count_of_organisation(&mut conn, organisation_id).await?)
+}
+
+/// Every membership of these users, by user, oldest first; an empty list for a user with
+/// none.
+pub async fn memberships_of_users(
+    db: &Database,
+    user_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Membership>>, DomainError> {
+    let mut conn = db.conn().await?;
+    // Every user asked for gets an entry, if only an empty one, so that a cache keeps it.
+    let mut by_user: HashMap<i64, Vec<Membership>> =
+        user_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in queries::of_users(&mut conn, user_ids).await? {
+        let membership = Membership::try_from(row)?;
+        by_user
+            .entry(membership.user_id)
+            .or_default()
+            .push(membership);
+    }
+
+    Ok(by_user)
+}
+
+/// The memberships with these ids that the actor may see.
+pub async fn memberships_by_ids(
+    db: &Database,
+    actor: &Actor,
+    ids: &[i64],
+) -> Result<HashMap<i64, Membership>, DomainError> {
+    let mut conn = db.conn().await?;
+    let mut visible = HashMap::new();
+    for row in queries::by_ids(&mut conn, ids).await? {
+        let membership = Membership::try_from(row)?;
+        if permissions::may_view_members(actor, membership.organisation_id) {
+            visible.insert(membership.id, membership);
+        }
+    }
+
+    Ok(visible)
+}
+
+/// Makes a user a member outright, without an invitation: for bootstrapping only, such as
+/// the demo owner. Returns whether they joined (false if they were a member already).
+pub async fn enrol(
+    db: &Database,
+    organisation_id: i64,
+    user_id: i64,
+    role: MemberRole,
+) -> Result<bool, DomainError> {
+    let membership = queries::NewMembership {
+        organisation_id,
+        user_id,
+        role: role.as_str(),
+        created_at: crate::db::now(),
+    };
+    let mut conn = db.conn().await?;
+
+    Ok(queries::insert(&mut conn, &membership).await?.is_some())
+}

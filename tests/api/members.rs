@@ -1,0 +1,216 @@
+//! Memberships and invitations, and the permission matrix of `domain::permissions`, cell by
+//! cell, for every role.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entities_hub::domain::accounts;
+use entities_hub::domain::membership::{self, MemberRole};
+use entities_hub::domain::token::TokenKeys;
+use entities_hub::domain::user::PlatformRole;
+use serde_json::{Value, json};
+
+use crate::harness::{TOKEN_SECRET, TestApp, on_both_backends};
+
+/// The roles across the top of the permission matrix.
+const ROLES: [&str; 8] = [
+    "visitor",
+    "outsider",
+    "MEMBER",
+    "EDITOR",
+    "ADMIN",
+    "OWNER",
+    "SECRETARIAT_OFFICER",
+    "SECRETARIAT_ADMIN",
+];
+
+const PASSWORD: &str = "a long enough password";
+
+/// One user per role around the sample centre `acb`, each with a token.
+struct Cast {
+    organisation_id: String,
+    tokens: HashMap<&'static str, String>,
+    user_ids: HashMap<&'static str, String>,
+}
+
+impl Cast {
+    async fn new(app: &TestApp) -> Self {
+        let organisation = app
+            .data(r#"{ organisation(slug: "acb") { id } }"#, json!({}))
+            .await;
+        let acb = entities_hub::domain::directory::organisation_by_slug(&app.db, "acb")
+            .await
+            .unwrap()
+            .unwrap();
+        let keys = TokenKeys::new(
+            TOKEN_SECRET.as_bytes(),
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap();
+        let (mut tokens, mut user_ids) = (HashMap::new(), HashMap::new());
+        for role in &ROLES[1..] {
+            let platform_role = match *role {
+                "SECRETARIAT_OFFICER" => Some(PlatformRole::SecretariatOfficer),
+                "SECRETARIAT_ADMIN" => Some(PlatformRole::SecretariatAdmin),
+                _ => None,
+            };
+            let email = format!("{}@cast.example", role.to_lowercase());
+            let user = accounts::create_user(&app.db, &email, role, PASSWORD, platform_role)
+                .await
+                .unwrap()
+                .unwrap();
+            if let Some(member_role) = MemberRole::parse(role) {
+                membership::enrol(&app.db, acb.id, user.id, member_role)
+                    .await
+                    .unwrap();
+            }
+            tokens.insert(*role, keys.issue(user.id, Utc::now()).unwrap().token);
+            user_ids.insert(*role, global_id("User", user.id));
+        }
+        Self {
+            organisation_id: organisation["organisation"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            tokens,
+            user_ids,
+        }
+    }
+
+    /// Sends a request as `role` and returns the whole body.
+    async fn send(&self, app: &TestApp, role: &str, query: &str, variables: Value) -> Value {
+        match self.tokens.get(role) {
+            Some(token) => app
+                .post_with_token(token, query, variables)
+                .await
+                .json()
+                .await
+                .unwrap(),
+            None => app.graphql(query, variables).await,
+        }
+    }
+}
+
+/// What one cell of the matrix expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    /// Answered, but with the thing hidden (null).
+    Hidden,
+    /// A top-level error with this code.
+    Refused(&'static str),
+}
+
+use Outcome::{Allowed, Hidden, Refused};
+
+/// Checks one row of the matrix: `expected` lists the outcome for each of [`ROLES`].
+async fn check_row(
+    action: &str,
+    expected: [Outcome; 8],
+    attempt: impl AsyncFn(&str) -> Value,
+    allowed: impl Fn(&Value) -> bool,
+) {
+    for (role, expected) in ROLES.iter().zip(expected) {
+        let body = attempt(role).await;
+        let outcome = match body["errors"][0]["extensions"]["code"].as_str() {
+            Some("UNAUTHENTICATED") => Refused("UNAUTHENTICATED"),
+            Some("FORBIDDEN") => Refused("FORBIDDEN"),
+            Some(other) => panic!("{action} as {role}: unexpected {other}: {body}"),
+            None if allowed(&body["data"]) => Allowed,
+            None => Hidden,
+        };
+        assert_eq!(outcome, expected, "{action} as {role}: {body}");
+    }
+}
+
+const MEMBERS: &str = r#"query ($id: ID!) { node(id: $id) { ... on Organisation {
+    members(first: 50) { totalCount nodes { role user { displayName } } } } } }"#;
+
+const INVITE: &str = r#"mutation ($organisationId: ID!, $email: String!, $role: MemberRole!) {
+  inviteMember(input: {organisationId: $organisationId, email: $email, role: $role}) {
+    invitationToken invitation { email role expiresAt } userErrors { field message code } } }"#;
+
+const USER: &str = r#"query ($id: ID!) { node(id: $id) { ... on User {
+    displayName email lastSignInAt memberships { role } } } }"#;
+
+async fn every_cell_of_the_permission_matrix_holds(app: TestApp) {
+    let cast = Cast::new(&app).await;
+    let organisation = json!({ "id": cast.organisation_id });
+
+    check_row(
+        "see the members",
+        [
+            Hidden, Hidden, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
+        ],
+        async |role| cast.send(&app, role, MEMBERS, organisation.clone()).await,
+        |data| data["node"]["members"]["totalCount"] == 4,
+    )
+    .await;
+
+    for (invited, admin_may) in [
+        ("MEMBER", Allowed),
+        ("EDITOR", Allowed),
+        ("ADMIN", Allowed),
+        ("OWNER", Refused("FORBIDDEN")),
+    ] {
+        let forbidden = Refused("FORBIDDEN");
+        check_row(
+            &format!("invite an {invited}"),
+            [
+                Refused("UNAUTHENTICATED"),
+                forbidden,
+                forbidden,
+                forbidden,
+                admin_may,
+                Allowed,
+                forbidden,
+                Allowed,
+            ],
+            async |role| {
+                let variables = json!({ "organisationId": cast.organisation_id,
+                    "email": format!("new-{role}@invited.example"), "role": invited });
+                cast.send(&app, role, INVITE, variables).await
+            },
+            |data| data["inviteMember"]["invitationToken"].is_string(),
+        )
+        .await;
+    }
+
+    let owner = &cast.user_ids["OWNER"];
+    check_row(
+        "see a user at all",
+        [
+            Hidden, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
+        ],
+        async |role| cast.send(&app, role, USER, json!({ "id": owner })).await,
+        |data| data["node"]["displayName"] == "OWNER",
+    )
+    .await;
+
+    check_row(
+        "see another user's e-mail, sign-ins and memberships",
+        [
+            Hidden, Hidden, Hidden, Hidden, Hidden, Allowed, Allowed, Allowed,
+        ],
+        async |role| cast.send(&app, role, USER, json!({ "id": owner })).await,
+        |data| {
+            let user = &data["node"];
+            let visible = user["email"] == "owner@cast.example";
+            assert_eq!(
+                visible,
+                user["memberships"].is_array(),
+                "e-mail and memberships agree"
+            );
+            visible
+        },
+    )
+    .await;
+}
+
+/// The opaque ID the API gives a row of this type.
+fn global_id(kind: &str, id: i64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+on_both_backends!(every_cell_of_the_permission_matrix_holds);
