@@ -8,7 +8,7 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
-use super::schema::{invitations, memberships};
+use super::schema::{invitations, memberships, organisations};
 use super::{DbConn, DbError};
 
 /// One row of `memberships`.
@@ -237,3 +237,84 @@ pub async fn insert(
 
     Ok(id)
 }
+
+/// What a change to a membership did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipChange {
+    Done,
+    /// It would leave the organisation without an owner.
+    LastOwner,
+    /// The membership is gone, or its role is no longer the one the change was decided on.
+    Stale,
+}
+
+/// Sets a membership's role, in one transaction that keeps at least one owner. If its role
+/// is no longer `membership.role`, the one the caller's permission check saw, nothing is
+/// written.
+pub async fn set_role(
+    conn: &mut DbConn,
+    membership: &MembershipRow,
+    role: &str,
+) -> Result<MembershipChange, DbError> {
+    change(conn, membership, Some(role)).await
+}
+
+/// Deletes a membership, in one transaction that keeps at least one owner.
+pub async fn remove(
+    conn: &mut DbConn,
+    membership: &MembershipRow,
+) -> Result<MembershipChange, DbError> {
+    change(conn, membership, None).await
+}
+
+/// Sets the role of (`Some`) or deletes (`None`) a membership that still has the role the
+/// caller saw, unless that would remove the organisation's last owner.
+async fn change(
+    conn: &mut DbConn,
+    membership: &MembershipRow,
+    new_role: Option<&str>,
+) -> Result<MembershipChange, DbError> {
+    let demotes_owner = membership.role == OWNER && new_role != Some(OWNER);
+    let change = crate::write_transaction!(conn, |c| {
+        // Writing to the organisation's row serialises every change to its owners: on
+        // PostgreSQL the row stays locked until commit; SQLite's BEGIN IMMEDIATE already
+        // admits one writer at a time.
+        diesel::update(organisations::table.find(membership.organisation_id))
+            .set(organisations::updated_at.eq(organisations::updated_at))
+            .execute(c)
+            .await?;
+        if demotes_owner {
+            let owners: i64 = memberships::table
+                .filter(memberships::organisation_id.eq(membership.organisation_id))
+                .filter(memberships::role.eq(OWNER))
+                .select(count_star())
+                .get_result(c)
+                .await?;
+            if owners <= 1 {
+                return Ok::<_, diesel::result::Error>(MembershipChange::LastOwner);
+            }
+        }
+        let target = memberships::table
+            .find(membership.id)
+            .filter(memberships::role.eq(&membership.role));
+        let touched = match new_role {
+            Some(role) => {
+                diesel::update(target)
+                    .set(memberships::role.eq(role))
+                    .execute(c)
+                    .await?
+            }
+            None => diesel::delete(target).execute(c).await?,
+        };
+        Ok(if touched == 1 {
+            MembershipChange::Done
+        } else {
+            MembershipChange::Stale
+        })
+    })?;
+
+    Ok(change)
+}
+
+/// The stored name of the owner role.
+const OWNER: &str = "OWNER";

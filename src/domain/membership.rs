@@ -149,13 +149,13 @@ pub async fn memberships_by_ids(
 }
 
 /// Makes a user a member outright, without an invitation: for bootstrapping only, such as
-/// the demo owner. Returns whether they joined (false if they were a member already).
+/// the demo owner. Returns the new membership's id, or `None` if they were a member already.
 pub async fn enrol(
     db: &Database,
     organisation_id: i64,
     user_id: i64,
     role: MemberRole,
-) -> Result<bool, DomainError> {
+) -> Result<Option<i64>, DomainError> {
     let membership = queries::NewMembership {
         organisation_id,
         user_id,
@@ -164,5 +164,87 @@ pub async fn enrol(
     };
     let mut conn = db.conn().await?;
 
-    Ok(queries::insert(&mut conn, &membership).await?.is_some())
+    Ok(queries::insert(&mut conn, &membership).await?)
+}
+
+/// Why a membership could not be changed; the user's to fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipProblem {
+    /// No membership the actor can see has this id.
+    Unknown,
+    /// The change would leave the organisation without an owner.
+    LastOwner,
+    /// Someone changed the membership meanwhile; look again.
+    Changed,
+}
+
+/// Changes a member's role.
+pub async fn change_role(
+    db: &Database,
+    actor: &Actor,
+    membership_id: i64,
+    role: MemberRole,
+) -> Result<Result<Membership, MembershipProblem>, DomainError> {
+    let (row, membership) = match visible_membership(db, actor, membership_id).await? {
+        Some(found) => found,
+        None => return Ok(Err(MembershipProblem::Unknown)),
+    };
+    if !permissions::may_change_role(actor, membership.organisation_id, membership.role, role) {
+        return Err(DomainError::Forbidden);
+    }
+
+    let mut conn = db.conn().await?;
+    let outcome = queries::set_role(&mut conn, &row, role.as_str()).await?;
+
+    Ok(match outcome {
+        queries::MembershipChange::Done => Ok(Membership { role, ..membership }),
+        queries::MembershipChange::LastOwner => Err(MembershipProblem::LastOwner),
+        queries::MembershipChange::Stale => Err(MembershipProblem::Changed),
+    })
+}
+
+/// Ends a membership: an admin removing a member, or a member leaving.
+pub async fn remove_member(
+    db: &Database,
+    actor: &Actor,
+    membership_id: i64,
+) -> Result<Result<Membership, MembershipProblem>, DomainError> {
+    let (row, membership) = match visible_membership(db, actor, membership_id).await? {
+        Some(found) => found,
+        None => return Ok(Err(MembershipProblem::Unknown)),
+    };
+    let organisation_id = membership.organisation_id;
+    if !permissions::may_remove(actor, organisation_id, membership.user_id, membership.role) {
+        return Err(DomainError::Forbidden);
+    }
+
+    let mut conn = db.conn().await?;
+    let outcome = queries::remove(&mut conn, &row).await?;
+
+    Ok(match outcome {
+        queries::MembershipChange::Done => Ok(membership),
+        queries::MembershipChange::LastOwner => Err(MembershipProblem::LastOwner),
+        queries::MembershipChange::Stale => Err(MembershipProblem::Changed),
+    })
+}
+
+/// The membership with this id, if the actor may see it; unauthenticated actors are refused.
+async fn visible_membership(
+    db: &Database,
+    actor: &Actor,
+    membership_id: i64,
+) -> Result<Option<(MembershipRow, Membership)>, DomainError> {
+    if actor.user().is_none() {
+        return Err(DomainError::Unauthenticated);
+    }
+    let mut conn = db.conn().await?;
+    let Some(row) = queries::by_ids(&mut conn, &[membership_id]).await?.pop() else {
+        return Ok(None);
+    };
+    let membership = Membership::try_from(row.clone())?;
+    if !permissions::may_view_members(actor, membership.organisation_id) {
+        return Ok(None);
+    }
+
+    Ok(Some((row, membership)))
 }

@@ -13,8 +13,14 @@
 //! | invite a MEMBER, EDITOR or ADMIN         | no      | no       | no     | no     | yes   | yes   | no                  | yes               |
 //! | invite an OWNER                          | no      | no       | no     | no     | no    | yes   | no                  | yes               |
 //! | accept an invitation                     | no      | to their own address | ← | ←   | ←     | ←     | ←                   | ←                 |
+//! | change a role below OWNER to one below OWNER | no  | no       | no     | no     | yes   | yes   | no                  | no                |
+//! | make someone OWNER, or change an OWNER's role | no | no       | no     | no     | no    | yes   | no                  | no                |
+//! | remove a member who is not an OWNER      | no      | no       | no     | no     | yes   | yes   | no                  | no                |
+//! | remove an OWNER                          | no      | no       | no     | no     | no    | yes   | no                  | no                |
+//! | leave (remove oneself)                   | -       | -        | yes    | yes    | yes   | yes   | -                   | -                 |
 //!
-//! "self" means only about themself. Accepting needs a signed-in user whose e-mail address
+//! "self" means only about themself. Whatever the role, an organisation keeps at least one
+//! owner: the last one can neither leave nor be demoted or removed. Accepting needs a signed-in user whose e-mail address
 //! is the invited one; `signUp` is how someone without an account accepts.
 
 use super::membership::MemberRole;
@@ -38,6 +44,32 @@ pub fn may_view_private_details(actor: &Actor, user_id: i64) -> bool {
 /// Whether the actor may invite someone into an organisation with `role`.
 pub fn may_invite(actor: &Actor, organisation_id: i64, role: MemberRole) -> bool {
     if actor.platform_role() == Some(PlatformRole::SecretariatAdmin) {
+        return true;
+    }
+    match actor.role_in(organisation_id) {
+        Some(MemberRole::Owner) => true,
+        Some(MemberRole::Admin) => role != MemberRole::Owner,
+        _ => false,
+    }
+}
+
+/// Whether the actor may change a member's role from `current` to `new`.
+pub fn may_change_role(
+    actor: &Actor,
+    organisation_id: i64,
+    current: MemberRole,
+    new: MemberRole,
+) -> bool {
+    match actor.role_in(organisation_id) {
+        Some(MemberRole::Owner) => true,
+        Some(MemberRole::Admin) => current != MemberRole::Owner && new != MemberRole::Owner,
+        _ => false,
+    }
+}
+
+/// Whether the actor may end the membership of `user_id`, whose role is `role`.
+pub fn may_remove(actor: &Actor, organisation_id: i64, user_id: i64, role: MemberRole) -> bool {
+    if actor.is(user_id) {
         return true;
     }
     match actor.role_in(organisation_id) {

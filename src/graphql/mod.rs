@@ -12,6 +12,7 @@ mod ids;
 mod invitation;
 mod loaders;
 mod membership;
+mod membership_mutation;
 mod node;
 mod organisation;
 mod scalars;
@@ -42,7 +43,11 @@ pub struct Query(
 /// The root mutation type. Every mutation takes one `input` and returns a payload whose
 /// `userErrors` list what the user can fix; nothing is written when it is not empty.
 #[derive(Default, MergedObject)]
-pub struct Mutation(auth::AuthMutation, invitation::InvitationMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    invitation::InvitationMutation,
+    membership_mutation::MembershipMutation,
+);
 
 /// The whole schema.
 pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;

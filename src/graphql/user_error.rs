@@ -12,6 +12,10 @@ pub enum UserErrorCode {
     InvalidCredentials,
     /// The value is already taken by something else.
     Taken,
+    /// The change would leave an organisation without an owner.
+    LastOwner,
+    /// Someone else changed the thing meanwhile; read it again before retrying.
+    Changed,
 }
 
 /// A problem with a mutation's input that the user can fix.

@@ -207,10 +207,172 @@ async fn every_cell_of_the_permission_matrix_holds(app: TestApp) {
     .await;
 }
 
+const CHANGE_ROLE: &str = r#"mutation ($id: ID!, $role: MemberRole!) {
+  changeMemberRole(input: {membershipId: $id, role: $role}) {
+    membership { role } userErrors { field message code } } }"#;
+
+const REMOVE: &str = r#"mutation ($id: ID!) {
+  removeMember(input: {membershipId: $id}) { removedMembershipId userErrors { code } } }"#;
+
+/// A new member of `acb` with `role`; returns the membership's global ID.
+async fn new_member(app: &TestApp, role: MemberRole) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let email = format!(
+        "target{}@cast.example",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let user = accounts::create_user(&app.db, &email, "Target", PASSWORD, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let acb = entities_hub::domain::directory::organisation_by_slug(&app.db, "acb")
+        .await
+        .unwrap()
+        .unwrap();
+    let id = membership::enrol(&app.db, acb.id, user.id, role)
+        .await
+        .unwrap()
+        .unwrap();
+    global_id("Membership", id)
+}
+
+async fn every_cell_about_running_membership_holds(app: TestApp) {
+    let cast = Cast::new(&app).await;
+    let forbidden = Refused("FORBIDDEN");
+    let unauthenticated = Refused("UNAUTHENTICATED");
+    let rows = [
+        (
+            "change a MEMBER to EDITOR",
+            MemberRole::Member,
+            "EDITOR",
+            Allowed,
+        ),
+        (
+            "make a MEMBER an OWNER",
+            MemberRole::Member,
+            "OWNER",
+            forbidden,
+        ),
+        (
+            "make an OWNER a MEMBER",
+            MemberRole::Owner,
+            "MEMBER",
+            forbidden,
+        ),
+    ];
+
+    for (action, from, to, admin_may) in rows {
+        check_row(
+            action,
+            [
+                unauthenticated,
+                Hidden,
+                forbidden,
+                forbidden,
+                admin_may,
+                Allowed,
+                forbidden,
+                forbidden,
+            ],
+            async |role| {
+                let variables = json!({ "id": new_member(&app, from).await, "role": to });
+                cast.send(&app, role, CHANGE_ROLE, variables).await
+            },
+            |data| data["changeMemberRole"]["membership"]["role"] == to,
+        )
+        .await;
+    }
+    for (action, target, admin_may) in [
+        ("remove a MEMBER", MemberRole::Member, Allowed),
+        ("remove an OWNER", MemberRole::Owner, forbidden),
+    ] {
+        check_row(
+            action,
+            [
+                unauthenticated,
+                Hidden,
+                forbidden,
+                forbidden,
+                admin_may,
+                Allowed,
+                forbidden,
+                forbidden,
+            ],
+            async |role| {
+                let variables = json!({ "id": new_member(&app, target).await });
+                cast.send(&app, role, REMOVE, variables).await
+            },
+            |data| data["removeMember"]["removedMembershipId"].is_string(),
+        )
+        .await;
+    }
+}
+
+async fn the_last_owner_can_neither_leave_nor_be_demoted(app: TestApp) {
+    let cast = Cast::new(&app).await;
+    let owner = &cast.tokens["OWNER"];
+    let members = app
+        .data_as(
+            owner,
+            r#"query ($id: ID!) { node(id: $id) { ... on Organisation {
+            members(first: 10) { nodes { id role user { displayName } } } } } }"#,
+            json!({ "id": cast.organisation_id }),
+        )
+        .await;
+    let own = |name: &str| -> String {
+        let nodes = members["node"]["members"]["nodes"].as_array().unwrap();
+        let node = nodes
+            .iter()
+            .find(|n| n["user"]["displayName"] == name)
+            .unwrap();
+        node["id"].as_str().unwrap().to_owned()
+    };
+    let (owner_membership, member_membership) = (own("OWNER"), own("MEMBER"));
+
+    let leave = app
+        .data_as(owner, REMOVE, json!({ "id": owner_membership }))
+        .await;
+    let demote = app
+        .data_as(
+            owner,
+            CHANGE_ROLE,
+            json!({ "id": owner_membership, "role": "ADMIN" }),
+        )
+        .await;
+    let second_owner = new_member(&app, MemberRole::Owner).await;
+    let leave_now = app
+        .data_as(owner, REMOVE, json!({ "id": owner_membership }))
+        .await;
+    let member_leaves = app
+        .data_as(
+            &cast.tokens["MEMBER"],
+            REMOVE,
+            json!({ "id": member_membership }),
+        )
+        .await;
+
+    assert_eq!(leave["removeMember"]["userErrors"][0]["code"], "LAST_OWNER");
+    assert_eq!(
+        demote["changeMemberRole"]["userErrors"][0]["code"],
+        "LAST_OWNER"
+    );
+    assert!(!second_owner.is_empty());
+    assert_eq!(leave_now["removeMember"]["userErrors"], json!([]));
+    assert_eq!(
+        member_leaves["removeMember"]["removedMembershipId"],
+        member_membership.as_str()
+    );
+}
+
 /// The opaque ID the API gives a row of this type.
 fn global_id(kind: &str, id: i64) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
-on_both_backends!(every_cell_of_the_permission_matrix_holds);
+on_both_backends!(
+    every_cell_of_the_permission_matrix_holds,
+    every_cell_about_running_membership_holds,
+    the_last_owner_can_neither_leave_nor_be_demoted
+);
