@@ -378,3 +378,58 @@ fn like_pattern(search: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+/// Inserts a new organisation; `None` when its slug is taken.
+pub async fn insert(
+    conn: &mut DbConn,
+    organisation: &NewOrganisation,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, DbError> {
+    let id = crate::on_conn!(conn, |c| {
+        diesel::insert_into(organisations::table)
+            .values((
+                organisation,
+                organisations::created_at.eq(now),
+                organisations::updated_at.eq(now),
+            ))
+            .on_conflict(organisations::slug)
+            .do_nothing()
+            .returning(organisations::id)
+            .get_result(c)
+            .await
+            .optional()
+    })?;
+
+    Ok(id)
+}
+
+/// Changes to an organisation's profile: `None` leaves a column as it is; for nullable
+/// columns `Some(None)` clears it.
+#[derive(Clone, Debug, Default, AsChangeset)]
+#[diesel(table_name = organisations)]
+pub struct ProfileChanges {
+    pub name: Option<String>,
+    pub acronym: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub established_on: Option<Option<NaiveDate>>,
+}
+
+/// Applies profile changes and stamps `updated_at`; returns whether the organisation exists.
+pub async fn update_profile(
+    conn: &mut DbConn,
+    id: i64,
+    changes: &ProfileChanges,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let touched = crate::on_conn!(conn, |c| {
+        diesel::update(organisations::table.find(id))
+            .set((changes, organisations::updated_at.eq(now)))
+            .execute(c)
+            .await
+    })?;
+
+    Ok(touched == 1)
+}

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod directory_management;
 mod error;
 pub mod invitations;
 pub mod membership;

@@ -1,27 +1,30 @@
 //! Who may do what: plain functions over an actor and a target, used by every resolver.
 //!
-//! Roles across the top: a visitor without a token; a signed-in user who is not a member of
-//! the organisation in question ("outsider"); the four member roles of that organisation;
-//! and the two platform roles of the ASEAN Secretariat (who need not be members).
+//! Roles across the top: `vis`, a visitor without a token; `out`, a signed-in user who is
+//! not a member of the organisation in question; the four member roles of that organisation
+//! (`MEM`, `EDI`, `ADM`, `OWN`); and the two platform roles of the ASEAN Secretariat, who
+//! need not be members (`SO`, officer; `SA`, admin). `me`: only about themself.
 //!
-//! | action                                   | visitor | outsider | MEMBER | EDITOR | ADMIN | OWNER | SECRETARIAT_OFFICER | SECRETARIAT_ADMIN |
-//! |------------------------------------------|---------|----------|--------|--------|-------|-------|---------------------|-------------------|
-//! | read the directory                       | yes     | yes      | yes    | yes    | yes   | yes   | yes                 | yes               |
-//! | see an organisation's members            | no      | no       | yes    | yes    | yes   | yes   | yes                 | yes               |
-//! | see users at all (`node`, `Membership.user`) | no  | yes      | yes    | yes    | yes   | yes   | yes                 | yes               |
-//! | see a user's e-mail, sign-ins, memberships | no    | self     | self   | self   | self  | self  | yes                 | yes               |
-//! | invite a MEMBER, EDITOR or ADMIN         | no      | no       | no     | no     | yes   | yes   | no                  | yes               |
-//! | invite an OWNER                          | no      | no       | no     | no     | no    | yes   | no                  | yes               |
-//! | accept an invitation                     | no      | to their own address | ← | ←   | ←     | ←     | ←                   | ←                 |
-//! | change a role below OWNER to one below OWNER | no  | no       | no     | no     | yes   | yes   | no                  | no                |
-//! | make someone OWNER, or change an OWNER's role | no | no       | no     | no     | no    | yes   | no                  | no                |
-//! | remove a member who is not an OWNER      | no      | no       | no     | no     | yes   | yes   | no                  | no                |
-//! | remove an OWNER                          | no      | no       | no     | no     | no    | yes   | no                  | no                |
-//! | leave (remove oneself)                   | -       | -        | yes    | yes    | yes   | yes   | -                   | -                 |
+//! | action                                     | vis | out | MEM | EDI | ADM | OWN | SO  | SA  |
+//! |--------------------------------------------|-----|-----|-----|-----|-----|-----|-----|-----|
+//! | read the directory                         | yes | yes | yes | yes | yes | yes | yes | yes |
+//! | see an organisation's members              | no  | no  | yes | yes | yes | yes | yes | yes |
+//! | see users at all                           | no  | yes | yes | yes | yes | yes | yes | yes |
+//! | see a user's e-mail, sign-ins, memberships | no  | me  | me  | me  | me  | me  | yes | yes |
+//! | invite a MEMBER, EDITOR or ADMIN           | no  | no  | no  | no  | yes | yes | no  | yes |
+//! | invite an OWNER                            | no  | no  | no  | no  | no  | yes | no  | yes |
+//! | accept an invitation to their address      | no  | yes | yes | yes | yes | yes | yes | yes |
+//! | change a role below OWNER to another       | no  | no  | no  | no  | yes | yes | no  | no  |
+//! | make an OWNER, or change an OWNER's role   | no  | no  | no  | no  | no  | yes | no  | no  |
+//! | remove a member who is not an OWNER        | no  | no  | no  | no  | yes | yes | no  | no  |
+//! | remove an OWNER                            | no  | no  | no  | no  | no  | yes | no  | no  |
+//! | leave (remove oneself)                     | -   | -   | yes | yes | yes | yes | -   | -   |
+//! | create an organisation                     | no  | no  | no  | no  | no  | no  | no  | yes |
+//! | edit the organisation's profile            | no  | no  | no  | no  | yes | yes | no  | no  |
 //!
-//! "self" means only about themself. Whatever the role, an organisation keeps at least one
-//! owner: the last one can neither leave nor be demoted or removed. Accepting needs a signed-in user whose e-mail address
-//! is the invited one; `signUp` is how someone without an account accepts.
+//! Whatever the role, an organisation keeps at least one owner: the last one can neither
+//! leave nor be demoted or removed. `signUp` is how someone without an account accepts an
+//! invitation. `tests/api/members.rs` checks every cell over HTTP on both backends.
 
 use super::membership::MemberRole;
 use super::user::{Actor, PlatformRole};
@@ -77,4 +80,16 @@ pub fn may_remove(actor: &Actor, organisation_id: i64, user_id: i64, role: Membe
         Some(MemberRole::Admin) => role != MemberRole::Owner,
         _ => false,
     }
+}
+
+/// Whether the actor may add organisations to the directory.
+pub fn may_create_organisation(actor: &Actor) -> bool {
+    actor.platform_role() == Some(PlatformRole::SecretariatAdmin)
+}
+
+/// Whether the actor may edit an organisation's profile.
+pub fn may_update_organisation(actor: &Actor, organisation_id: i64) -> bool {
+    actor
+        .role_in(organisation_id)
+        .is_some_and(MemberRole::is_admin)
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod connection;
 mod directory;
+mod directory_management;
 mod document;
 mod error;
 mod field_order;
@@ -47,6 +48,7 @@ pub struct Mutation(
     auth::AuthMutation,
     invitation::InvitationMutation,
     membership_mutation::MembershipMutation,
+    directory_management::DirectoryMutation,
 );
 
 /// The whole schema.

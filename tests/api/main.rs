@@ -4,6 +4,7 @@ mod auth;
 mod cli;
 mod database;
 mod directory;
+mod directory_management;
 mod harness;
 mod http_spec;
 mod invitations;

@@ -124,7 +124,7 @@ async fn check_row(
 }
 
 const MEMBERS: &str = r#"query ($id: ID!) { node(id: $id) { ... on Organisation {
-    members(first: 50) { totalCount nodes { role user { displayName } } } } } }"#;
+    members(first: 50) { totalCount nodes { id role user { displayName } } } } } }"#;
 
 const INVITE: &str = r#"mutation ($organisationId: ID!, $email: String!, $role: MemberRole!) {
   inviteMember(input: {organisationId: $organisationId, email: $email, role: $role}) {
@@ -309,6 +309,138 @@ async fn every_cell_about_running_membership_holds(app: TestApp) {
     }
 }
 
+const CREATE: &str = r#"mutation ($slug: String!) {
+  createOrganisation(input: {kind: CENTRE, slug: $slug, name: "New Centre"}) {
+    organisation { slug } userErrors { field message code } } }"#;
+
+const UPDATE: &str = r#"mutation ($id: ID!, $name: String!) {
+  updateOrganisation(input: {organisationId: $id, name: $name}) {
+    organisation { name } userErrors { field message code } } }"#;
+
+async fn every_cell_about_the_directory_holds(app: TestApp) {
+    let cast = Cast::new(&app).await;
+    let forbidden = Refused("FORBIDDEN");
+    let unauthenticated = Refused("UNAUTHENTICATED");
+
+    check_row(
+        "create an organisation",
+        [
+            unauthenticated,
+            forbidden,
+            forbidden,
+            forbidden,
+            forbidden,
+            forbidden,
+            forbidden,
+            Allowed,
+        ],
+        async |role| {
+            let slug = format!("new-centre-{}", role.to_lowercase().replace('_', "-"));
+            cast.send(&app, role, CREATE, json!({ "slug": slug })).await
+        },
+        |data| data["createOrganisation"]["organisation"]["slug"].is_string(),
+    )
+    .await;
+    check_row(
+        "edit the organisation's profile",
+        [
+            unauthenticated,
+            forbidden,
+            forbidden,
+            forbidden,
+            Allowed,
+            Allowed,
+            forbidden,
+            forbidden,
+        ],
+        async |role| {
+            let variables =
+                json!({ "id": cast.organisation_id, "name": format!("Edited by {role}") });
+            cast.send(&app, role, UPDATE, variables).await
+        },
+        |data| data["updateOrganisation"]["organisation"]["name"].is_string(),
+    )
+    .await;
+}
+
+const ACCEPT: &str = r#"mutation ($token: String!) {
+  acceptInvitation(input: {invitationToken: $token}) { membership { role } userErrors { code } } }"#;
+
+async fn every_cell_about_reading_joining_and_leaving_holds(app: TestApp) {
+    let cast = Cast::new(&app).await;
+    let other_centre = app
+        .data(r#"{ organisation(slug: "acc") { id } }"#, json!({}))
+        .await["organisation"]["id"]
+        .clone();
+
+    check_row(
+        "read the directory",
+        [Allowed; 8],
+        async |role| {
+            cast.send(&app, role, "{ organisations { totalCount } }", json!({}))
+                .await
+        },
+        |data| data["organisations"]["totalCount"] == 29,
+    )
+    .await;
+    check_row(
+        "accept an invitation to their address",
+        [
+            Refused("UNAUTHENTICATED"),
+            Allowed,
+            Allowed,
+            Allowed,
+            Allowed,
+            Allowed,
+            Allowed,
+            Allowed,
+        ],
+        async |role| {
+            let email = match role {
+                "visitor" => "visitor@cast.example".to_owned(),
+                role => format!("{}@cast.example", role.to_lowercase()),
+            };
+            let variables =
+                json!({ "organisationId": other_centre, "email": email, "role": "MEMBER" });
+            let invited = cast
+                .send(&app, "SECRETARIAT_ADMIN", INVITE, variables)
+                .await;
+            let token = &invited["data"]["inviteMember"]["invitationToken"];
+            cast.send(&app, role, ACCEPT, json!({ "token": token }))
+                .await
+        },
+        |data| data["acceptInvitation"]["membership"]["role"] == "MEMBER",
+    )
+    .await;
+
+    // Last, as it ends the cast's memberships; the owner cannot leave, being the last one.
+    let members = cast
+        .send(
+            &app,
+            "OWNER",
+            MEMBERS,
+            json!({ "id": cast.organisation_id }),
+        )
+        .await;
+    let nodes = members["data"]["node"]["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for role in ["MEMBER", "EDITOR", "ADMIN"] {
+        let own = nodes
+            .iter()
+            .find(|n| n["user"]["displayName"] == role)
+            .unwrap();
+        let left = cast
+            .send(&app, role, REMOVE, json!({ "id": own["id"] }))
+            .await;
+        assert!(
+            left["data"]["removeMember"]["removedMembershipId"].is_string(),
+            "{role} leaves"
+        );
+    }
+}
+
 async fn the_last_owner_can_neither_leave_nor_be_demoted(app: TestApp) {
     let cast = Cast::new(&app).await;
     let owner = &cast.tokens["OWNER"];
@@ -374,5 +506,7 @@ fn global_id(kind: &str, id: i64) -> String {
 on_both_backends!(
     every_cell_of_the_permission_matrix_holds,
     every_cell_about_running_membership_holds,
+    every_cell_about_the_directory_holds,
+    every_cell_about_reading_joining_and_leaving_holds,
     the_last_owner_can_neither_leave_nor_be_demoted
 );

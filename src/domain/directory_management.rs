@@ -1,0 +1,296 @@
+//! Managing the directory: the Secretariat admin creates organisations; an organisation's
+//! owners and admins edit its profile. Nobody else can do either.
+
+use chrono::NaiveDate;
+
+use super::invitations::{self, InvitationProblem, IssuedInvitation};
+use super::membership::MemberRole;
+use super::organisation::{
+    AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
+};
+use super::pagination::check_text;
+use super::user::Actor;
+use super::validation::{check_name, normalise_email};
+use super::{DomainError, directory, permissions};
+use crate::db::organisations::{self as queries, NewOrganisation, ProfileChanges};
+use crate::db::{self, Database};
+
+/// A field the user must fix, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The input field, as the API names it.
+    pub field: &'static str,
+    pub problem: &'static str,
+    /// The value is fine but taken by another organisation.
+    pub taken: bool,
+}
+
+impl FieldProblem {
+    fn new(field: &'static str, problem: &'static str) -> Self {
+        Self {
+            field,
+            problem,
+            taken: false,
+        }
+    }
+}
+
+/// Everything a new organisation is created with.
+#[derive(Clone, Debug)]
+pub struct NewProfile {
+    pub kind: OrganisationKind,
+    pub slug: String,
+    pub name: String,
+    pub acronym: Option<String>,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub country: Option<Country>,
+    pub city: Option<String>,
+    pub established_on: Option<NaiveDate>,
+    /// Required for entities, refused for others.
+    pub category: Option<EntityCategory>,
+    /// For entities; `APPLICANT` when left out.
+    pub accreditation_status: Option<AccreditationStatus>,
+    /// Invite this address as the first owner.
+    pub first_owner_email: Option<String>,
+}
+
+/// Creates an organisation and, if asked, invites its first owner.
+pub async fn create_organisation(
+    db: &Database,
+    actor: &Actor,
+    profile: NewProfile,
+) -> Result<Result<(Organisation, Option<IssuedInvitation>), FieldProblem>, DomainError> {
+    if actor.user().is_none() {
+        return Err(DomainError::Unauthenticated);
+    }
+    if !permissions::may_create_organisation(actor) {
+        return Err(DomainError::Forbidden);
+    }
+    let row = match checked_new_organisation(&profile) {
+        Ok(row) => row,
+        Err(problem) => return Ok(Err(problem)),
+    };
+
+    let mut conn = db.conn().await?;
+    let Some(id) = queries::insert(&mut conn, &row, db::now()).await? else {
+        let taken = FieldProblem {
+            taken: true,
+            ..FieldProblem::new("slug", "is taken")
+        };
+        return Ok(Err(taken));
+    };
+    drop(conn);
+    let invitation = match &profile.first_owner_email {
+        Some(email) => match invitations::invite(db, actor, id, email, MemberRole::Owner).await? {
+            Ok(invitation) => Some(invitation),
+            Err(problem) => {
+                let message = match problem {
+                    InvitationProblem::Email(message) => message,
+                    _ => "cannot be invited",
+                };
+                return Ok(Err(FieldProblem::new("firstOwnerEmail", message)));
+            }
+        },
+        None => None,
+    };
+    let organisation = directory::organisations_by_ids(db, &[id])
+        .await?
+        .remove(&id);
+    let organisation =
+        organisation.ok_or_else(|| DomainError::Internal(format!("organisation {id} vanished")))?;
+
+    Ok(Ok((organisation, invitation)))
+}
+
+/// Changes to a profile: `None` leaves a field alone; for optional fields `Some(None)`
+/// clears it.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileEdit {
+    pub name: Option<String>,
+    pub acronym: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub country: Option<Option<Country>>,
+    pub city: Option<Option<String>>,
+    pub established_on: Option<Option<NaiveDate>>,
+}
+
+/// Edits an organisation's profile, for its owners and admins.
+pub async fn update_organisation(
+    db: &Database,
+    actor: &Actor,
+    organisation_id: i64,
+    edit: ProfileEdit,
+) -> Result<Result<Organisation, FieldProblem>, DomainError> {
+    if actor.user().is_none() {
+        return Err(DomainError::Unauthenticated);
+    }
+    if !permissions::may_update_organisation(actor, organisation_id) {
+        return Err(DomainError::Forbidden);
+    }
+    let changes = match checked_changes(edit) {
+        Ok(changes) => changes,
+        Err(problem) => return Ok(Err(problem)),
+    };
+
+    let mut conn = db.conn().await?;
+    if !queries::update_profile(&mut conn, organisation_id, &changes, db::now()).await? {
+        return Err(DomainError::NotFound);
+    }
+    drop(conn);
+    let organisation = directory::organisations_by_ids(db, &[organisation_id]).await?;
+
+    organisation
+        .into_values()
+        .next()
+        .map(Ok)
+        .ok_or(DomainError::NotFound)
+}
+
+fn checked_new_organisation(profile: &NewProfile) -> Result<NewOrganisation, FieldProblem> {
+    let slug = check_slug(&profile.slug)?;
+    let name = check_name(&profile.name).map_err(|p| FieldProblem::new("name", p))?;
+    let (category, accreditation_status) = match (profile.kind, profile.category) {
+        (OrganisationKind::Entity, Some(category)) => {
+            let status = profile
+                .accreditation_status
+                .unwrap_or(AccreditationStatus::Applicant);
+            (Some(category.as_str()), Some(status.as_str()))
+        }
+        (OrganisationKind::Entity, None) => {
+            return Err(FieldProblem::new("category", "is required for an entity"));
+        }
+        (_, Some(_)) => return Err(FieldProblem::new("category", "is only for entities")),
+        (_, None) if profile.accreditation_status.is_some() => {
+            return Err(FieldProblem::new(
+                "accreditationStatus",
+                "is only for entities",
+            ));
+        }
+        (_, None) => (None, None),
+    };
+    if let Some(email) = &profile.first_owner_email {
+        normalise_email(email).map_err(|p| FieldProblem::new("firstOwnerEmail", p))?;
+    }
+
+    Ok(NewOrganisation {
+        acronym: optional_text("acronym", profile.acronym.as_deref(), 30)?,
+        description: optional_text("description", profile.description.as_deref(), 5000)?,
+        website: check_website(profile.website.as_deref())?,
+        country: profile.country.map(|country| country.as_str().to_owned()),
+        city: optional_text("city", profile.city.as_deref(), 100)?,
+        established_on: profile.established_on,
+        category: category.map(str::to_owned),
+        accreditation_status: accreditation_status.map(str::to_owned),
+        ..NewOrganisation::new(&slug, profile.kind.as_str(), &name)
+    })
+}
+
+fn checked_changes(edit: ProfileEdit) -> Result<ProfileChanges, FieldProblem> {
+    let name = match edit.name {
+        Some(name) => Some(check_name(&name).map_err(|p| FieldProblem::new("name", p))?),
+        None => None,
+    };
+    let optional = |field, value: Option<Option<String>>, limit| match value {
+        Some(value) => optional_text(field, value.as_deref(), limit).map(Some),
+        None => Ok(None),
+    };
+
+    Ok(ProfileChanges {
+        name,
+        acronym: optional("acronym", edit.acronym, 30)?,
+        description: optional("description", edit.description, 5000)?,
+        website: match edit.website {
+            Some(website) => Some(check_website(website.as_deref())?),
+            None => None,
+        },
+        country: edit
+            .country
+            .map(|country| country.map(|c| c.as_str().to_owned())),
+        city: optional("city", edit.city, 100)?,
+        established_on: edit.established_on,
+    })
+}
+
+/// A slug: 2 to 64 lower-case letters, digits and single inner hyphens.
+fn check_slug(slug: &str) -> Result<String, FieldProblem> {
+    let slug = slug.trim();
+    let well_formed = (2..=64).contains(&slug.len())
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if !well_formed {
+        let problem = "must be 2 to 64 lower-case letters, digits and single hyphens";
+        return Err(FieldProblem::new("slug", problem));
+    }
+    Ok(slug.to_owned())
+}
+
+/// Optional text, trimmed, at most `limit` characters; empty means none.
+fn optional_text(
+    field: &'static str,
+    text: Option<&str>,
+    limit: usize,
+) -> Result<Option<String>, FieldProblem> {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > limit {
+        return Err(FieldProblem::new(field, "is too long"));
+    }
+    check_text(field, text).map_err(|_| FieldProblem::new(field, "contains a NUL character"))?;
+    Ok(Some(text.to_owned()))
+}
+
+/// A website address: `http://` or `https://`, no spaces, at most 300 characters.
+fn check_website(website: Option<&str>) -> Result<Option<String>, FieldProblem> {
+    let Some(website) = optional_text("website", website, 300)? else {
+        return Ok(None);
+    };
+    let has_host = website
+        .strip_prefix("https://")
+        .or_else(|| website.strip_prefix("http://"))
+        .is_some_and(|rest| {
+            rest.split('/')
+                .next()
+                .is_some_and(|host| host.contains('.'))
+        });
+    if !has_host || website.contains(char::is_whitespace) {
+        return Err(FieldProblem::new(
+            "website",
+            "must be an http:// or https:// address",
+        ));
+    }
+    Ok(Some(website))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_websites_have_a_shape() {
+        assert!(check_slug("asean-isis").is_ok());
+        for bad in ["A", "a", "-a", "a--b", "a b", "ä-b", &"x".repeat(65)] {
+            assert!(check_slug(bad).is_err(), "{bad}");
+        }
+        assert!(
+            check_website(Some("https://asean.org/about"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(check_website(Some("  ")).unwrap().is_none());
+        for bad in [
+            "asean.org",
+            "ftp://asean.org",
+            "https://localhost",
+            "https://a .org",
+        ] {
+            assert!(check_website(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}
