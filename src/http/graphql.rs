@@ -3,8 +3,11 @@
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Variables};
+use async_graphql_axum::GraphQLProtocol;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -12,8 +15,8 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::media::{ResponseMedia, negotiate};
+use super::{AppState, websocket};
 use crate::domain::accounts;
 use crate::domain::user::Actor;
 use crate::graphql::{ApiError, Loaders, check_limits, restore_field_order, selected_operation};
@@ -41,12 +44,24 @@ struct PostBody {
     variables: Option<Value>,
 }
 
-/// `GET /graphql`: queries only; mutations answer 405.
+/// `GET /graphql`: queries only; mutations answer 405. A WebSocket upgrade goes to
+/// [`websocket::upgrade`].
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
+    if let Ok(upgrade) = upgrade {
+        return match protocol {
+            Ok(protocol) => websocket::upgrade(state, upgrade, protocol),
+            Err(_) => {
+                let message = "ask for the graphql-transport-ws or graphql-ws subprotocol";
+                request_error(StatusCode::BAD_REQUEST, ResponseMedia::Json, message)
+            }
+        };
+    }
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };

@@ -6,6 +6,7 @@ mod health;
 mod media;
 mod metrics;
 mod playground;
+mod websocket;
 
 use std::sync::Arc;
 

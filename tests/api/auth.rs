@@ -195,7 +195,8 @@ async fn private_fields_are_null_for_other_members_and_visible_to_the_secretaria
     let other_token = token_for(&app, "other@centre.example").await;
     let officer_token = token_for(&app, "officer@asean.example").await;
     let member_id = app.data_as(&member_token, VIEWER, json!({})).await["viewer"]["id"].clone();
-    let query = r#"query ($id: ID!) { node(id: $id) { ... on User { id displayName email lastSignInAt } } }"#;
+    let query = r#"query ($id: ID!) { node(id: $id) {
+        ... on User { id displayName email lastSignInAt } } }"#;
 
     let by_other = app
         .data_as(&other_token, query, json!({ "id": member_id }))

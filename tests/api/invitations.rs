@@ -26,7 +26,8 @@ const SIGN_UP: &str = r#"mutation ($token: String!, $name: String!, $password: S
 
 const ACCEPT: &str = r#"mutation ($token: String!) {
   acceptInvitation(input: {invitationToken: $token}) {
-    membership { role user { email } organisation { name } } userErrors { field message code } } }"#;
+    membership { role user { email } organisation { name } }
+    userErrors { field message code } } }"#;
 
 /// A Secretariat admin's token and the ID of the sample centre `acb`.
 async fn admin_and_centre(app: &TestApp) -> (String, String) {

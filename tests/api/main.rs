@@ -14,3 +14,4 @@ mod pagination;
 mod playground;
 mod schema_file;
 mod support;
+mod websocket;

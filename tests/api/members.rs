@@ -364,7 +364,8 @@ async fn every_cell_about_the_directory_holds(app: TestApp) {
 }
 
 const ACCEPT: &str = r#"mutation ($token: String!) {
-  acceptInvitation(input: {invitationToken: $token}) { membership { role } userErrors { code } } }"#;
+  acceptInvitation(input: {invitationToken: $token}) {
+    membership { role } userErrors { code } } }"#;
 
 async fn every_cell_about_reading_joining_and_leaving_holds(app: TestApp) {
     let cast = Cast::new(&app).await;

@@ -1,0 +1,67 @@
+//! GraphQL over WebSocket on `/graphql`, in both protocols: `graphql-transport-ws` and the
+//! legacy `graphql-ws`, chosen by the client's subprotocol.
+//!
+//! The client signs in with its `connection_init` payload: `{"Authorization": "Bearer …"}`
+//! (also accepted: `authorization`, or `token` with the bare token). A bad token ends the
+//! connection before it is acknowledged; no token means an anonymous connection.
+
+use async_graphql::Data;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::AppState;
+use crate::domain::accounts;
+use crate::domain::user::Actor;
+use crate::graphql::{ApiError, Loaders};
+
+/// Upgrades the request and serves GraphQL operations on the socket.
+pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let schema = state.schema.clone();
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| connection_data(state, payload))
+                .serve()
+                .await;
+        })
+}
+
+/// The actor the `connection_init` payload's token names, and loaders for them.
+async fn connection_data(state: AppState, payload: Value) -> async_graphql::Result<Data> {
+    let actor = match token_of(&payload) {
+        None => Actor::anonymous(),
+        Some(token) => accounts::authenticate(&state.db, &state.tokens, token)
+            .await
+            .map_err(|error| match ApiError::from(error) {
+                ApiError::Unauthenticated => {
+                    async_graphql::Error::new("the token is invalid or expired; sign in again")
+                }
+                _ => async_graphql::Error::new("cannot check the token now; try again"),
+            })?,
+    };
+    // A connection lives for many operations: its loaders must not cache, or a later
+    // operation would read what an earlier one saw.
+    let loaders = Loaders::new(&state.db, &actor);
+    loaders.disable_caches();
+
+    let mut data = Data::default();
+    data.insert(loaders);
+    data.insert(actor);
+    Ok(data)
+}
+
+/// The bearer token in a `connection_init` payload, if any.
+fn token_of(payload: &Value) -> Option<&str> {
+    let header = payload
+        .get("Authorization")
+        .or_else(|| payload.get("authorization"))
+        .and_then(Value::as_str)
+        .map(|value| value.strip_prefix("Bearer ").unwrap_or(value));
+    header
+        .or_else(|| payload.get("token").and_then(Value::as_str))
+        .map(str::trim)
+}
