@@ -248,7 +248,26 @@ async fn new_accounts_are_validated_and_unique(app: TestApp) {
     assert!(matches!(bad_address.unwrap_err(), NewUserProblem::Email(_)));
 }
 
+async fn passwords_are_stored_only_as_argon2id_hashes(app: TestApp) {
+    use diesel::QueryDsl as _;
+    use diesel_async::RunQueryDsl as _;
+    use entities_hub::db::{DbConn, schema::users};
+
+    create_user(&app, "member@centre.example", None).await;
+
+    let mut conn = app.db.conn().await.unwrap();
+    let stored = users::table.select(users::password_hash);
+    let hashes: Vec<String> = match &mut conn {
+        DbConn::Pg(c) => stored.load(&mut **c).await.unwrap(),
+        DbConn::Sqlite(c) => stored.load(&mut **c).await.unwrap(),
+    };
+    assert_eq!(hashes.len(), 1);
+    assert!(hashes[0].starts_with("$argon2id$"), "{}", hashes[0]);
+    assert!(!hashes[0].contains(PASSWORD));
+}
+
 on_both_backends!(
+    passwords_are_stored_only_as_argon2id_hashes,
     signing_in_returns_a_token_that_names_the_viewer,
     a_wrong_password_and_an_unknown_address_look_the_same,
     bad_tokens_are_refused_not_treated_as_anonymous,
