@@ -63,7 +63,10 @@ async fn an_invitee_signs_up_once_and_joins(app: TestApp) {
     let (admin, centre) = admin_and_centre(&app).await;
     let invited = invite(&app, &admin, &centre, " New.Owner@Centre.example ", "OWNER").await;
     let token = invited["invitationToken"].as_str().unwrap();
-    let sign_up = |name: &'static str, password: &'static str| json!({ "token": token, "name": name, "password": password });
+    let sign_up = |name: &str, password: &str| {
+        let variables = json!({ "token": token, "name": name, "password": password });
+        variables
+    };
 
     let too_short = app.data(SIGN_UP, sign_up("New Owner", "short")).await;
     let joined = app.data(SIGN_UP, sign_up("New Owner", PASSWORD)).await;

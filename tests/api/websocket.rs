@@ -74,7 +74,8 @@ async fn graphql_transport_ws_signs_in_with_connection_init(app: TestApp) {
     let token = signed_in_token(&app).await;
     let mut socket = connect(&app, "graphql-transport-ws").await;
 
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    let bearer = format!("Bearer {token}");
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": bearer } });
     send(&mut socket, init).await;
     let ack = receive(&mut socket).await;
     send(
