@@ -175,7 +175,7 @@ pub enum Acceptance {
     Joined(i64),
     /// Someone accepted it first.
     AlreadyAccepted,
-    /// The user was a member already; the invitation is used up all the same.
+    /// The user is a member already; the invitation stays unused.
     AlreadyMember,
 }
 
@@ -197,7 +197,7 @@ pub async fn accept_invitation(
         .execute(c)
         .await?;
         if claimed == 0 {
-            return Ok::<_, diesel::result::Error>(Acceptance::AlreadyAccepted);
+            return Ok(Acceptance::AlreadyAccepted);
         }
         let membership = NewMembership {
             organisation_id: invitation.organisation_id,
@@ -213,10 +213,15 @@ pub async fn accept_invitation(
             .get_result(c)
             .await
             .optional()?;
-        Ok(id.map_or(Acceptance::AlreadyMember, Acceptance::Joined))
-    })?;
+        // Already a member: roll back, so that the invitation stays unused.
+        id.map(Acceptance::Joined)
+            .ok_or(diesel::result::Error::RollbackTransaction)
+    });
 
-    Ok(acceptance)
+    match acceptance {
+        Err(diesel::result::Error::RollbackTransaction) => Ok(Acceptance::AlreadyMember),
+        other => Ok(other?),
+    }
 }
 
 /// Inserts a membership outright, as the demo data does; `None` if it exists.

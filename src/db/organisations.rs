@@ -11,7 +11,8 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
-use super::schema::organisations;
+use super::memberships::NewInvitation;
+use super::schema::{invitations, organisations};
 use super::{DbConn, DbError};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
@@ -379,30 +380,6 @@ fn like_pattern(search: &str) -> String {
     pattern
 }
 
-/// Inserts a new organisation; `None` when its slug is taken.
-pub async fn insert(
-    conn: &mut DbConn,
-    organisation: &NewOrganisation,
-    now: NaiveDateTime,
-) -> Result<Option<i64>, DbError> {
-    let id = crate::on_conn!(conn, |c| {
-        diesel::insert_into(organisations::table)
-            .values((
-                organisation,
-                organisations::created_at.eq(now),
-                organisations::updated_at.eq(now),
-            ))
-            .on_conflict(organisations::slug)
-            .do_nothing()
-            .returning(organisations::id)
-            .get_result(c)
-            .await
-            .optional()
-    })?;
-
-    Ok(id)
-}
-
 /// Changes to an organisation's profile: `None` leaves a column as it is; for nullable
 /// columns `Some(None)` clears it.
 #[derive(Clone, Debug, Default, AsChangeset)]
@@ -432,4 +409,41 @@ pub async fn update_profile(
     })?;
 
     Ok(touched == 1)
+}
+
+/// Inserts a new organisation and, if given, the invitation of its first owner, in one
+/// transaction; `None` (and nothing written) when the slug is taken.
+pub async fn insert_with_invitation(
+    conn: &mut DbConn,
+    organisation: &NewOrganisation,
+    now: NaiveDateTime,
+    invitation: Option<&NewInvitation<'_>>,
+) -> Result<Option<i64>, DbError> {
+    let id = crate::write_transaction!(conn, |c| {
+        let id: Option<i64> = diesel::insert_into(organisations::table)
+            .values((
+                organisation,
+                organisations::created_at.eq(now),
+                organisations::updated_at.eq(now),
+            ))
+            .on_conflict(organisations::slug)
+            .do_nothing()
+            .returning(organisations::id)
+            .get_result(c)
+            .await
+            .optional()?;
+        if let (Some(id), Some(invitation)) = (id, invitation) {
+            let invitation = NewInvitation {
+                organisation_id: id,
+                ..invitation.clone()
+            };
+            diesel::insert_into(invitations::table)
+                .values(&invitation)
+                .execute(c)
+                .await?;
+        }
+        Ok::<_, diesel::result::Error>(id)
+    })?;
+
+    Ok(id)
 }

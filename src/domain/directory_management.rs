@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::invitations::{self, InvitationProblem, IssuedInvitation};
+use super::invitations::{self, IssuedInvitation};
 use super::membership::MemberRole;
 use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
@@ -12,6 +12,7 @@ use super::pagination::check_text;
 use super::user::Actor;
 use super::validation::{check_name, normalise_email};
 use super::{DomainError, directory, permissions};
+use crate::db::memberships::NewInvitation;
 use crate::db::organisations::{self as queries, NewOrganisation, ProfileChanges};
 use crate::db::{self, Database};
 
@@ -72,8 +73,29 @@ pub async fn create_organisation(
         Err(problem) => return Ok(Err(problem)),
     };
 
+    // The organisation and its first owner's invitation are written together or not at all.
+    let owner_email = match profile.first_owner_email.as_deref().map(normalise_email) {
+        Some(Ok(email)) => Some(email),
+        Some(Err(problem)) => return Ok(Err(FieldProblem::new("firstOwnerEmail", problem))),
+        None => None,
+    };
+    let now = db::now();
+    let token = invitations::new_token()?;
+    let token_hash = invitations::hash_token(&token);
+    let inviter = actor.user().map_or(0, |user| user.id);
+    let invitation = owner_email.as_deref().map(|email| NewInvitation {
+        organisation_id: 0,
+        email,
+        role: MemberRole::Owner.as_str(),
+        token_hash: &token_hash,
+        invited_by: inviter,
+        created_at: now,
+        expires_at: now + invitations::INVITATION_LIFETIME,
+    });
     let mut conn = db.conn().await?;
-    let Some(id) = queries::insert(&mut conn, &row, db::now()).await? else {
+    let inserted =
+        queries::insert_with_invitation(&mut conn, &row, now, invitation.as_ref()).await?;
+    let Some(id) = inserted else {
         let taken = FieldProblem {
             taken: true,
             ..FieldProblem::new("slug", "is taken")
@@ -81,19 +103,13 @@ pub async fn create_organisation(
         return Ok(Err(taken));
     };
     drop(conn);
-    let invitation = match &profile.first_owner_email {
-        Some(email) => match invitations::invite(db, actor, id, email, MemberRole::Owner).await? {
-            Ok(invitation) => Some(invitation),
-            Err(problem) => {
-                let message = match problem {
-                    InvitationProblem::Email(message) => message,
-                    _ => "cannot be invited",
-                };
-                return Ok(Err(FieldProblem::new("firstOwnerEmail", message)));
-            }
-        },
-        None => None,
-    };
+    let invitation = invitation.map(|invitation| IssuedInvitation {
+        organisation_id: id,
+        email: invitation.email.to_owned(),
+        role: MemberRole::Owner,
+        expires_at: invitation.expires_at.and_utc(),
+        token,
+    });
     let organisation = directory::organisations_by_ids(db, &[id])
         .await?
         .remove(&id);

@@ -21,7 +21,6 @@ pub const INVITATION_LIFETIME: Duration = Duration::days(14);
 /// An invitation just made, with the token to pass on to the invitee.
 #[derive(Clone, Debug)]
 pub struct IssuedInvitation {
-    pub id: i64,
     pub organisation_id: i64,
     pub email: String,
     pub role: MemberRole,
@@ -83,10 +82,9 @@ pub async fn invite(
         created_at: now,
         expires_at,
     };
-    let id = queries::insert_invitation(&mut conn, &invitation).await?;
+    queries::insert_invitation(&mut conn, &invitation).await?;
 
     Ok(Ok(IssuedInvitation {
-        id,
         organisation_id,
         email,
         role,
@@ -182,7 +180,7 @@ async fn usable_invitation(
 }
 
 /// 32 random bytes, URL-safe.
-fn new_token() -> Result<String, DomainError> {
+pub(super) fn new_token() -> Result<String, DomainError> {
     let mut bytes = [0_u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| DomainError::Internal(format!("no random numbers for a token: {e}")))?;
@@ -191,7 +189,7 @@ fn new_token() -> Result<String, DomainError> {
 
 /// The SHA-256 of a token, hex. Tokens carry 256 random bits, so a fast hash is enough:
 /// what it guards against is a leaked table, not guessing.
-fn hash_token(token: &str) -> String {
+pub(super) fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|byte| format!("{byte:02x}"))

@@ -51,6 +51,14 @@ pub async fn sign_in(
     let now = db::now();
     let mut conn = db.conn().await?;
     check_throttle(&mut conn, &email, now).await?;
+    // Count the attempt as a failure before checking the password, atomically: attempts
+    // racing in parallel each get their own number, and only the first few are checked.
+    let attempt = users::count_failure(&mut conn, &email, now).await?;
+    if attempt > FREE_FAILURES {
+        users::block_until(&mut conn, &email, now + block_for(attempt - 1)).await?;
+        let retry_after_secs = block_for(attempt - 1).num_seconds() as u64;
+        return Err(DomainError::RateLimited { retry_after_secs });
+    }
 
     let row = users::by_email(&mut conn, &email).await?;
     drop(conn);
@@ -60,7 +68,9 @@ pub async fn sign_in(
     let user = match row {
         Some(row) if matches && !row.disabled => User::try_from(row)?,
         _ => {
-            record_failure(&mut conn, &email, now).await?;
+            if attempt >= FREE_FAILURES {
+                users::block_until(&mut conn, &email, now + block_for(attempt)).await?;
+            }
             return Ok(SignInOutcome::InvalidCredentials);
         }
     };
@@ -91,19 +101,6 @@ async fn check_throttle(
     }
     if now - throttle.last_failure_at > MEMORY {
         users::clear_throttle(conn, email).await?;
-    }
-
-    Ok(())
-}
-
-async fn record_failure(
-    conn: &mut db::DbConn,
-    email: &str,
-    now: NaiveDateTime,
-) -> Result<(), DomainError> {
-    let failures = users::count_failure(conn, email, now).await?;
-    if failures >= FREE_FAILURES {
-        users::block_until(conn, email, now + block_for(failures)).await?;
     }
 
     Ok(())

@@ -1,12 +1,13 @@
 //! Reading a parsed request before it runs: which operation it selects, and whether it
-//! stays within the limits that validation does not check.
+//! stays within the alias limit, which async-graphql's validation does not check.
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Pos, ServerError};
+use std::sync::Arc;
 
-use super::{HubSchema, QueryLimits};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::{Pos, ServerError, ServerResult, Variables};
 
 /// The operation a request runs: the one named, or the only one. Returns its name too.
 pub fn selected_operation<'a>(
@@ -26,30 +27,48 @@ pub fn selected_operation<'a>(
     }
 }
 
-/// Refuses a document with more aliases than allowed: aliases multiply the work of one
-/// request without deepening it, so the depth and complexity limits alone miss them.
-pub fn check_limits(schema: &HubSchema, document: &ExecutableDocument) -> Result<(), ServerError> {
-    let limits = schema.data::<QueryLimits>().copied().unwrap_or_default();
-    let mut aliases = 0;
-    let operations = document
-        .operations
-        .iter()
-        .map(|(_, operation)| &operation.node.selection_set.node);
-    let fragments = document
-        .fragments
-        .values()
-        .map(|fragment| &fragment.node.selection_set.node);
-    for selection_set in operations.chain(fragments) {
-        aliases += count_aliases(selection_set);
+/// Refuses documents with more aliases than allowed, on every transport: aliases multiply
+/// the work of one request without deepening it, so the depth and complexity limits alone
+/// miss them (a thousand aliased `signIn`s would be a thousand password hashes).
+pub struct AliasLimit(pub usize);
+
+impl ExtensionFactory for AliasLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AliasLimitExtension(self.0))
     }
-    if aliases > limits.aliases {
-        let message = format!(
-            "the query has {aliases} aliases; at most {} are allowed",
-            limits.aliases
-        );
-        return Err(ServerError::new(message, Some(Pos { line: 1, column: 1 })));
+}
+
+struct AliasLimitExtension(usize);
+
+#[async_trait::async_trait]
+impl Extension for AliasLimitExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let operations = document
+            .operations
+            .iter()
+            .map(|(_, op)| &op.node.selection_set.node);
+        let fragments = document
+            .fragments
+            .values()
+            .map(|f| &f.node.selection_set.node);
+        let aliases: usize = operations.chain(fragments).map(count_aliases).sum();
+        if aliases > self.0 {
+            let message = format!(
+                "the query has {aliases} aliases; at most {} are allowed",
+                self.0
+            );
+            return Err(ServerError::new(message, Some(Pos { line: 1, column: 1 })));
+        }
+
+        Ok(document)
     }
-    Ok(())
 }
 
 fn count_aliases(selection_set: &SelectionSet) -> usize {

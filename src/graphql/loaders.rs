@@ -36,16 +36,6 @@ impl Loaders {
     }
 }
 
-impl Loaders {
-    /// Stops caching, for loaders that outlive one operation, such as a WebSocket's.
-    pub fn disable_caches(&self) {
-        self.organisations.enable_all_cache(false);
-        self.users.enable_all_cache(false);
-        self.memberships.enable_all_cache(false);
-        self.memberships_of_users.enable_all_cache(false);
-    }
-}
-
 /// Loads organisations by id.
 pub struct OrganisationLoader(Database);
 

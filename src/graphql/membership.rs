@@ -48,14 +48,13 @@ impl Membership {
         DateTime(self.0.joined_at)
     }
 
-    /// The member.
-    async fn user(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        let user = ctx
-            .data_unchecked::<Loaders>()
-            .users
-            .load_one(self.0.user_id)
-            .await?;
-        user.map(User::new).ok_or(ApiError::Internal)
+    /// The member; null for a request that may not see users, such as the payload of a
+    /// sign-in, which is made before it.
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let user = loaders.users.load_one(self.0.user_id).await?;
+
+        Ok(user.map(User::new))
     }
 
     /// The organisation.

@@ -19,6 +19,7 @@ mod organisation;
 mod scalars;
 mod user;
 mod user_error;
+mod websocket;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
@@ -28,10 +29,11 @@ use crate::domain::token::TokenKeys;
 #[cfg(doc)]
 use crate::domain::user::Actor;
 
-pub use document::{check_limits, selected_operation};
+pub use document::selected_operation;
 pub use error::{ApiError, ApiResult};
 pub use field_order::restore_field_order;
 pub use loaders::Loaders;
+pub use websocket::ConnectionToken;
 
 /// The root query type.
 #[derive(Default, MergedObject)]
@@ -86,7 +88,8 @@ pub fn schema(db: Database, keys: TokenKeys, limits: QueryLimits) -> HubSchema {
     builder()
         .data(db)
         .data(keys)
-        .data(limits)
+        .extension(document::AliasLimit(limits.aliases))
+        .extension(websocket::ConnectionAuthentication)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()

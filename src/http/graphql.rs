@@ -19,7 +19,7 @@ use super::media::{ResponseMedia, negotiate};
 use super::{AppState, websocket};
 use crate::domain::accounts;
 use crate::domain::user::Actor;
-use crate::graphql::{ApiError, Loaders, check_limits, restore_field_order, selected_operation};
+use crate::graphql::{ApiError, Loaders, restore_field_order, selected_operation};
 
 /// The operation a request ran, for the access log.
 #[derive(Clone, Debug)]
@@ -173,9 +173,6 @@ async fn execute(
         Ok(document) => document.clone(),
         Err(error) => return graphql_request_errors(media, vec![error], "GRAPHQL_PARSE_FAILED"),
     };
-    if let Err(error) = check_limits(&state.schema, &document) {
-        return graphql_request_errors(media, vec![error], "GRAPHQL_VALIDATION_FAILED");
-    }
     let operation = selected_operation(&document, operation_name.as_deref());
     let name = operation.and_then(|(name, _)| name).map(str::to_owned);
     if over_get && operation.is_some_and(|(_, operation)| operation.ty == OperationType::Mutation) {

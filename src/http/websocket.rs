@@ -3,7 +3,8 @@
 //!
 //! The client signs in with its `connection_init` payload: `{"Authorization": "Bearer …"}`
 //! (also accepted: `authorization`, or `token` with the bare token). A bad token ends the
-//! connection before it is acknowledged; no token means an anonymous connection.
+//! connection before it is acknowledged; no token means an anonymous connection. The token
+//! is checked again for every operation, so one that expires stops working.
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -14,8 +15,7 @@ use serde_json::Value;
 
 use super::AppState;
 use crate::domain::accounts;
-use crate::domain::user::Actor;
-use crate::graphql::{ApiError, Loaders};
+use crate::graphql::{ApiError, ConnectionToken};
 
 /// Upgrades the request and serves GraphQL operations on the socket.
 pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
@@ -30,27 +30,24 @@ pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProt
         })
 }
 
-/// The actor the `connection_init` payload's token names, and loaders for them.
+/// Checks the `connection_init` payload's token, so that a bad one ends the connection at
+/// once, and keeps it for the connection: each operation is authenticated again with it
+/// (see `graphql::ConnectionToken`).
 async fn connection_data(state: AppState, payload: Value) -> async_graphql::Result<Data> {
-    let actor = match token_of(&payload) {
-        None => Actor::anonymous(),
-        Some(token) => accounts::authenticate(&state.db, &state.tokens, token)
+    let token = token_of(&payload).map(str::to_owned);
+    if let Some(token) = &token {
+        accounts::authenticate(&state.db, &state.tokens, token)
             .await
             .map_err(|error| match ApiError::from(error) {
                 ApiError::Unauthenticated => {
                     async_graphql::Error::new("the token is invalid or expired; sign in again")
                 }
                 _ => async_graphql::Error::new("cannot check the token now; try again"),
-            })?,
-    };
-    // A connection lives for many operations: its loaders must not cache, or a later
-    // operation would read what an earlier one saw.
-    let loaders = Loaders::new(&state.db, &actor);
-    loaders.disable_caches();
+            })?;
+    }
 
     let mut data = Data::default();
-    data.insert(loaders);
-    data.insert(actor);
+    data.insert(ConnectionToken(token));
     Ok(data)
 }
 

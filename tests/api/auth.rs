@@ -165,6 +165,37 @@ async fn repeated_failures_are_refused_for_a_while_whatever_the_password(app: Te
     );
 }
 
+async fn parallel_guesses_get_no_more_than_the_free_failures(app: TestApp) {
+    create_user(&app, "target@centre.example", None).await;
+    let variables = json!({ "email": "target@centre.example", "password": "guess guess guess" });
+
+    let attempts = (0..12).map(|_| app.graphql(SIGN_IN, variables.clone()));
+    let answers = futures::future::join_all(attempts).await;
+
+    let checked = answers
+        .iter()
+        .filter(|answer| answer["data"]["signIn"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS")
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|answer| answer["errors"][0]["extensions"]["code"] == "RATE_LIMITED")
+        .count();
+    assert!(checked <= 3, "{checked} passwords were checked");
+    assert_eq!(checked + refused, 12);
+}
+
+async fn a_sign_in_payload_shows_the_user_their_memberships(app: TestApp) {
+    create_user(&app, "member@centre.example", None).await;
+    let query = r#"mutation { signIn(input: {email: "member@centre.example",
+        password: "a long enough password"}) {
+        user { memberships { role user { displayName } organisation { name } } } } }"#;
+
+    let body = app.graphql(query, json!({})).await;
+
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["signIn"]["user"]["memberships"], json!([]));
+}
+
 async fn a_success_before_the_limit_forgets_the_failures(app: TestApp) {
     create_user(&app, "forgetful@centre.example", None).await;
 
@@ -280,6 +311,8 @@ on_both_backends!(
     bad_tokens_are_refused_not_treated_as_anonymous,
     repeated_failures_are_refused_for_a_while_whatever_the_password,
     a_success_before_the_limit_forgets_the_failures,
+    parallel_guesses_get_no_more_than_the_free_failures,
+    a_sign_in_payload_shows_the_user_their_memberships,
     private_fields_are_null_for_other_members_and_visible_to_the_secretariat,
     new_accounts_are_validated_and_unique
 );

@@ -84,6 +84,30 @@ impl TestApp {
         std::mem::replace(&mut self.database, TestDatabase::detached())
     }
 
+    /// Makes a new user the owner of the sample centre `acb` and returns their token.
+    pub async fn owner_of_acb(&self) -> String {
+        use entities_hub::domain::{accounts, directory, membership};
+        let password = "a long enough password";
+        let owner = accounts::create_user(&self.db, "owner@acb.example", "Owner", password, None)
+            .await
+            .unwrap()
+            .unwrap();
+        let acb = directory::organisation_by_slug(&self.db, "acb")
+            .await
+            .unwrap()
+            .unwrap();
+        let role = membership::MemberRole::Owner;
+        membership::enrol(&self.db, acb.id, owner.id, role)
+            .await
+            .unwrap();
+        let keys = entities_hub::domain::token::TokenKeys::new(
+            TOKEN_SECRET.as_bytes(),
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap();
+        keys.issue(owner.id, chrono::Utc::now()).unwrap().token
+    }
+
     /// POSTs a GraphQL request with `Authorization: Bearer {token}`; returns the response.
     pub async fn post_with_token(
         &self,

@@ -136,6 +136,45 @@ async fn a_member_accepts_only_an_invitation_to_their_own_address(app: TestApp) 
     );
 }
 
+async fn a_member_invited_again_keeps_the_invitation_unused(app: TestApp) {
+    let (admin, centre) = admin_and_centre(&app).await;
+    let member = accounts::create_user(&app.db, "member@centre.example", "Member", PASSWORD, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = invite(&app, &admin, &centre, "member@centre.example", "MEMBER").await;
+    let second = invite(&app, &admin, &centre, "member@centre.example", "ADMIN").await;
+    let token = token_of(member.id);
+    app.data_as(&token, ACCEPT, json!({ "token": first["invitationToken"] }))
+        .await;
+
+    let refused = app
+        .data_as(
+            &token,
+            ACCEPT,
+            json!({ "token": second["invitationToken"] }),
+        )
+        .await;
+
+    assert_eq!(
+        refused["acceptInvitation"]["userErrors"][0]["code"],
+        "TAKEN"
+    );
+    let mut conn = app.db.conn().await.unwrap();
+    let unused = invitations::table
+        .filter(invitations::accepted_at.is_null())
+        .select(invitations::email);
+    let unused: Vec<String> = match &mut conn {
+        DbConn::Pg(c) => unused.load(&mut **c).await.unwrap(),
+        DbConn::Sqlite(c) => unused.load(&mut **c).await.unwrap(),
+    };
+    assert_eq!(
+        unused,
+        ["member@centre.example"],
+        "the second invitation was not used up"
+    );
+}
+
 async fn expired_invitations_and_existing_accounts_are_refused(app: TestApp) {
     let (admin, centre) = admin_and_centre(&app).await;
     let expired = invite(&app, &admin, &centre, "late@centre.example", "MEMBER").await;
@@ -254,6 +293,7 @@ on_both_backends!(
     an_invitee_signs_up_once_and_joins,
     a_member_accepts_only_an_invitation_to_their_own_address,
     expired_invitations_and_existing_accounts_are_refused,
+    a_member_invited_again_keeps_the_invitation_unused,
     invitation_input_is_checked,
     invitation_tokens_are_stored_only_as_hashes,
     a_page_of_members_costs_the_same_statements_at_any_size

@@ -147,6 +147,24 @@ async fn every_cell_of_the_permission_matrix_holds(app: TestApp) {
     )
     .await;
 
+    let membership = cast
+        .send(&app, "OWNER", MEMBERS, organisation.clone())
+        .await["data"]["node"]["members"]["nodes"][0]["id"]
+        .clone();
+    check_row(
+        "see a membership by its ID",
+        [
+            Hidden, Hidden, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
+        ],
+        async |role| {
+            let query = "query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Membership { role } } }";
+            cast.send(&app, role, query, json!({ "ids": [membership] }))
+                .await
+        },
+        |data| data["nodes"][0]["role"].is_string(),
+    )
+    .await;
+
     for (invited, admin_may) in [
         ("MEMBER", Allowed),
         ("EDITOR", Allowed),

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use entities_hub::domain::accounts;
+use entities_hub::domain::membership::MemberRole;
 use futures::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -138,7 +139,102 @@ async fn legacy_graphql_ws_serves_anonymous_queries(app: TestApp) {
     assert_eq!(data["payload"]["data"]["organisations"]["totalCount"], 29);
 }
 
+async fn each_operation_over_a_socket_is_authorised_afresh(app: TestApp) {
+    let token = signed_in_token(&app).await;
+    let acb = entities_hub::domain::directory::organisation_by_slug(&app.db, "acb")
+        .await
+        .unwrap()
+        .unwrap();
+    let member = entities_hub::domain::accounts::authenticate(&app.db, &keys(), &token)
+        .await
+        .unwrap();
+    let member_id = member.user().unwrap().id;
+    let membership =
+        entities_hub::domain::membership::enrol(&app.db, acb.id, member_id, MemberRole::Member)
+            .await
+            .unwrap()
+            .unwrap();
+    let members = r#"{ organisation(slug: "acb") { members { totalCount } } }"#;
+    let mut socket = connect(&app, "graphql-transport-ws").await;
+    let bearer = format!("Bearer {token}");
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "Authorization": bearer } }),
+    )
+    .await;
+    receive(&mut socket).await.unwrap();
+
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": members } }),
+    )
+    .await;
+    let while_member = receive(&mut socket).await.unwrap();
+    receive(&mut socket).await.unwrap();
+    let owner = TestApp::owner_of_acb(&app).await;
+    let remove = r#"mutation ($id: ID!) { removeMember(input: {membershipId: $id}) {
+        removedMembershipId } }"#;
+    let id = global_id("Membership", membership);
+    app.data_as(&owner, remove, json!({ "id": id })).await;
+    send(
+        &mut socket,
+        json!({ "id": "2", "type": "subscribe", "payload": { "query": members } }),
+    )
+    .await;
+    let after_removal = receive(&mut socket).await.unwrap();
+
+    assert_eq!(
+        while_member["payload"]["data"]["organisation"]["members"]["totalCount"],
+        1
+    );
+    assert_eq!(
+        after_removal["payload"]["data"]["organisation"]["members"],
+        Value::Null
+    );
+}
+
+async fn the_alias_limit_holds_over_a_socket_too(app: TestApp) {
+    let aliased: String = (0..65).map(|i| format!("a{i}: __typename ")).collect();
+    let mut socket = connect(&app, "graphql-transport-ws").await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
+    receive(&mut socket).await.unwrap();
+
+    let query = format!("{{ {aliased} }}");
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    let answer = receive(&mut socket).await.unwrap();
+
+    let errors = if answer["type"] == "error" {
+        &answer["payload"]
+    } else {
+        &answer["payload"]["errors"]
+    };
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("aliases"),
+        "{answer}"
+    );
+}
+
+fn keys() -> entities_hub::domain::token::TokenKeys {
+    let secret = crate::harness::TOKEN_SECRET.as_bytes();
+    entities_hub::domain::token::TokenKeys::new(secret, Duration::from_secs(3600)).unwrap()
+}
+
+fn global_id(kind: &str, id: i64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
 on_both_backends!(
+    each_operation_over_a_socket_is_authorised_afresh,
+    the_alias_limit_holds_over_a_socket_too,
     graphql_transport_ws_signs_in_with_connection_init,
     a_bad_token_ends_the_connection_before_it_is_acknowledged,
     legacy_graphql_ws_serves_anonymous_queries
