@@ -67,11 +67,19 @@ pub async fn authenticate(
     token: &str,
 ) -> Result<Actor, DomainError> {
     let user_id = keys.verify(token).ok_or(DomainError::Unauthenticated)?;
+
+    actor_for(db, user_id)
+        .await?
+        .ok_or(DomainError::Unauthenticated)
+}
+
+/// The actor a user is now, with their roles; `None` if the user is gone or disabled.
+pub async fn actor_for(db: &Database, user_id: i64) -> Result<Option<Actor>, DomainError> {
     let mut conn = db.conn().await?;
     let row = users::by_ids(&mut conn, &[user_id]).await?.pop();
     let user = match row {
         Some(row) if !row.disabled => User::try_from(row)?,
-        _ => return Err(DomainError::Unauthenticated),
+        _ => return Ok(None),
     };
 
     let mut roles = HashMap::new();
@@ -80,7 +88,7 @@ pub async fn authenticate(
         roles.insert(membership.organisation_id, membership.role);
     }
 
-    Ok(Actor::signed_in(user, roles))
+    Ok(Some(Actor::signed_in(user, roles)))
 }
 
 /// The users with these ids, for a signed-in `actor`; anonymous actors see no one. Which of

@@ -11,7 +11,7 @@ use super::membership::{MemberRole, Membership};
 use super::token::{IssuedToken, TokenKeys};
 use super::user::{Actor, User};
 use super::validation::{check_name, check_new_password, normalise_email};
-use super::{DomainError, password, permissions};
+use super::{DomainError, accounts, password, permissions};
 use crate::db::memberships::{self as queries, Acceptance, InvitationRow, NewInvitation};
 use crate::db::{self, Database, organisations, users};
 
@@ -100,14 +100,14 @@ pub async fn accept(
     token: &str,
 ) -> Result<Result<Membership, InvitationProblem>, DomainError> {
     let user = actor.user().ok_or(DomainError::Unauthenticated)?;
-    let mut conn = db.conn().await?;
-    let Some(invitation) = usable_invitation(&mut conn, token).await? else {
+    let Some(invitation) = usable_invitation(db, token).await? else {
         return Ok(Err(InvitationProblem::InvalidToken));
     };
     if invitation.email != user.email {
         return Ok(Err(InvitationProblem::OtherAddress));
     }
 
+    let mut conn = db.conn().await?;
     let acceptance = queries::accept_invitation(&mut conn, &invitation, user.id, db::now()).await?;
     let id = match acceptance {
         Acceptance::Joined(id) => id,
@@ -136,11 +136,9 @@ pub async fn sign_up(
     if let Err(problem) = check_new_password(password) {
         return Ok(Err(InvitationProblem::Password(problem)));
     }
-    let mut conn = db.conn().await?;
-    let Some(invitation) = usable_invitation(&mut conn, token).await? else {
+    let Some(invitation) = usable_invitation(db, token).await? else {
         return Ok(Err(InvitationProblem::InvalidToken));
     };
-    drop(conn);
 
     let password_hash = password::hash(password).await?;
     let now = db::now();
@@ -168,15 +166,29 @@ pub async fn sign_up(
     Ok(Ok((user, token)))
 }
 
-/// The invitation a token names, if it is unused and unexpired.
+/// The invitation a token names, if it is unused, unexpired, and its inviter may still
+/// invite that role there: an admin who lost the right cannot let themself back in with an
+/// invitation made before.
 async fn usable_invitation(
-    conn: &mut db::DbConn,
+    db: &Database,
     token: &str,
 ) -> Result<Option<InvitationRow>, DomainError> {
-    let invitation = queries::invitation_by_token_hash(conn, &hash_token(token)).await?;
+    let mut conn = db.conn().await?;
+    let invitation = queries::invitation_by_token_hash(&mut conn, &hash_token(token)).await?;
+    drop(conn);
     let now = db::now();
+    let Some(invitation) = invitation.filter(|i| i.accepted_at.is_none() && i.expires_at > now)
+    else {
+        return Ok(None);
+    };
+    let role = MemberRole::parse(&invitation.role).ok_or_else(|| {
+        DomainError::Internal(format!("invitation {} has a bad role", invitation.id))
+    })?;
+    let inviter = accounts::actor_for(db, invitation.invited_by).await?;
+    let still_allowed = inviter
+        .is_some_and(|inviter| permissions::may_invite(&inviter, invitation.organisation_id, role));
 
-    Ok(invitation.filter(|i| i.accepted_at.is_none() && i.expires_at > now))
+    Ok(still_allowed.then_some(invitation))
 }
 
 /// 32 random bytes, URL-safe.

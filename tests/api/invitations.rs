@@ -175,6 +175,46 @@ async fn a_member_invited_again_keeps_the_invitation_unused(app: TestApp) {
     );
 }
 
+async fn an_invitation_dies_with_its_inviters_right_to_invite(app: TestApp) {
+    let (_, centre) = admin_and_centre(&app).await;
+    let acb = entities_hub::domain::directory::organisation_by_slug(&app.db, "acb")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = accounts::create_user(&app.db, "admin@centre.example", "Admin", PASSWORD, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let membership = membership::enrol(&app.db, acb.id, admin.id, MemberRole::Admin)
+        .await
+        .unwrap()
+        .unwrap();
+    let invited = invite(
+        &app,
+        &token_of(admin.id),
+        &centre,
+        "alias@centre.example",
+        "ADMIN",
+    )
+    .await;
+    let owner = app.owner_of_acb().await;
+    let remove = r#"mutation ($id: ID!) { removeMember(input: {membershipId: $id}) {
+        removedMembershipId } }"#;
+    let id = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Membership:{membership}"))
+    };
+    app.data_as(&owner, remove, json!({ "id": id })).await;
+
+    let variables = json!({ "token": invited["invitationToken"], "name": "Alias",
+        "password": PASSWORD });
+    let signed_up = app.data(SIGN_UP, variables).await;
+
+    assert!(invited["invitationToken"].is_string());
+    assert_eq!(signed_up["signUp"]["userErrors"][0]["code"], "INVALID");
+    assert_eq!(signed_up["signUp"]["token"], Value::Null);
+}
+
 async fn expired_invitations_and_existing_accounts_are_refused(app: TestApp) {
     let (admin, centre) = admin_and_centre(&app).await;
     let expired = invite(&app, &admin, &centre, "late@centre.example", "MEMBER").await;
@@ -294,6 +334,7 @@ on_both_backends!(
     a_member_accepts_only_an_invitation_to_their_own_address,
     expired_invitations_and_existing_accounts_are_refused,
     a_member_invited_again_keeps_the_invitation_unused,
+    an_invitation_dies_with_its_inviters_right_to_invite,
     invitation_input_is_checked,
     invitation_tokens_are_stored_only_as_hashes,
     a_page_of_members_costs_the_same_statements_at_any_size
