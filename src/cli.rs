@@ -45,6 +45,18 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Disable an account: it can no longer sign in, and its tokens stop working at once.
+    Disable {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Options of every subcommand.

@@ -57,6 +57,8 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::Create { email, name }) => {
             create_admin(config, &email, &name).await
         }
+        Command::Admin(AdminCommand::Disable { email }) => set_disabled(config, &email, true).await,
+        Command::Admin(AdminCommand::Enable { email }) => set_disabled(config, &email, false).await,
     }
 }
 
@@ -110,4 +112,17 @@ fn describe(problem: &accounts::NewUserProblem) -> String {
         Password(problem) => format!("the password {problem}"),
         EmailTaken => "an account with this e-mail address exists already".to_owned(),
     }
+}
+
+/// `admin disable` and `admin enable`.
+async fn set_disabled(config: &Config, email: &str, disabled: bool) -> anyhow::Result<()> {
+    let db = startup::open_database(config).await?;
+    let found = accounts::set_disabled(&db, email, disabled)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot change the account: {e:?}"))?;
+    anyhow::ensure!(found, "no account has the e-mail address {email}");
+
+    let state = if disabled { "disabled" } else { "enabled" };
+    println!("{state} {}", email.trim().to_lowercase());
+    Ok(())
 }

@@ -81,6 +81,19 @@ pub async fn by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserRow>,
     Ok(row)
 }
 
+/// Sets whether the user with this (lower-cased) e-mail address is disabled; returns
+/// whether there is one.
+pub async fn set_disabled(conn: &mut DbConn, email: &str, disabled: bool) -> Result<bool, DbError> {
+    let touched = crate::on_conn!(conn, |c| {
+        diesel::update(users::table.filter(users::email.eq(email)))
+            .set(users::disabled.eq(disabled))
+            .execute(c)
+            .await
+    })?;
+
+    Ok(touched == 1)
+}
+
 /// Notes a successful sign-in.
 pub async fn record_sign_in(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> Result<(), DbError> {
     crate::on_conn!(conn, |c| {

@@ -59,6 +59,17 @@ pub async fn create_user(
     Ok(Ok(User::try_from(row)?))
 }
 
+/// Disables or enables the account with this e-mail address; `false` if there is none.
+/// A disabled account cannot sign in, and its tokens are refused from the next request on.
+pub async fn set_disabled(db: &Database, email: &str, disabled: bool) -> Result<bool, DomainError> {
+    let Ok(email) = normalise_email(email) else {
+        return Ok(false);
+    };
+    let mut conn = db.conn().await?;
+
+    Ok(users::set_disabled(&mut conn, &email, disabled).await?)
+}
+
 /// The actor a bearer token stands for. A token that is forged, expired or malformed, or
 /// that names a user who is gone or disabled, is refused: never treated as anonymous.
 pub async fn authenticate(

@@ -398,6 +398,57 @@ async fn no_password_reaches_the_logs_even_at_trace_level(backend: Backend) {
     }
 }
 
+async fn a_disabled_account_is_shut_out_at_once(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let url = url_text(&database.url);
+    assert!(
+        admin_create(&url, "siti@asean.example", "a long admin password")
+            .await
+            .0
+    );
+    let app = crate::harness::TestApp::start(database, |_| {}).await;
+    let sign_in = "mutation { signIn(input: {email: \"siti@asean.example\",
+        password: \"a long admin password\"}) { token userErrors { code } } }";
+    let token = app.data(sign_in, serde_json::json!({})).await["signIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = |command: &'static str, email: &'static str| {
+        let url = url.clone();
+        async move {
+            run(hub()
+                .args(["admin", command, "--email", email])
+                .env("DATABASE_URL", url))
+            .await
+        }
+    };
+
+    let disabled = admin("disable", "Siti@ASEAN.example").await;
+    let with_token = app
+        .post_with_token(&token, "{ viewer { email } }", serde_json::json!({}))
+        .await;
+    let signing_in = app.data(sign_in, serde_json::json!({})).await;
+    let enabled = admin("enable", "siti@asean.example").await;
+    let again = app.data(sign_in, serde_json::json!({})).await;
+    let unknown = admin("disable", "nobody@asean.example").await;
+
+    assert!(disabled.0, "{}", disabled.2);
+    assert_eq!(with_token.status(), 401);
+    assert_eq!(
+        signing_in["signIn"]["userErrors"][0]["code"],
+        "INVALID_CREDENTIALS"
+    );
+    assert!(enabled.0, "{}", enabled.2);
+    assert!(again["signIn"]["token"].is_string());
+    assert!(
+        !unknown.0 && unknown.2.lines().count() == 1,
+        "{}",
+        unknown.2
+    );
+}
+
 #[tokio::test]
 async fn postgres_without_a_token_secret_is_one_clear_line() {
     let Some(admin_url) = postgres_admin_url() else {
@@ -415,6 +466,7 @@ async fn postgres_without_a_token_secret_is_one_clear_line() {
 }
 
 on_each_backend!(
+    a_disabled_account_is_shut_out_at_once,
     admin_create_takes_the_password_from_standard_input,
     no_password_reaches_the_logs_even_at_trace_level
 );
