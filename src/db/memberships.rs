@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 
 use super::schema::{invitations, memberships, organisations};
-use super::{DbConn, DbError};
+use super::{DbConn, DbError, PageRows};
 
 /// One row of `memberships`.
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
@@ -88,7 +88,7 @@ pub async fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<MembershipRow>
 }
 
 /// One page of an organisation's memberships by id: those after `after` and before
-/// `before`, the first or (`from_end`) last `limit`, plus one to tell whether more exist.
+/// `before`, the first or (`from_end`) last `limit`.
 pub async fn page_of_organisation(
     conn: &mut DbConn,
     organisation_id: i64,
@@ -96,7 +96,7 @@ pub async fn page_of_organisation(
     before: Option<i64>,
     limit: i64,
     from_end: bool,
-) -> Result<Vec<MembershipRow>, DbError> {
+) -> Result<PageRows<MembershipRow>, DbError> {
     let rows = crate::on_conn!(conn, |c| {
         let mut query = memberships::table
             .filter(memberships::organisation_id.eq(organisation_id))
@@ -116,7 +116,7 @@ pub async fn page_of_organisation(
         query.limit(limit + 1).load(c).await
     })?;
 
-    Ok(rows)
+    Ok(PageRows::from_extra_row(rows, limit, from_end))
 }
 
 /// How many members an organisation has.

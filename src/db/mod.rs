@@ -15,6 +15,26 @@ use chrono::{NaiveDateTime, Timelike as _, Utc};
 pub use connection::{Database, DbConn, DbError, PoolOptions, SqliteConn};
 pub use url::DatabaseUrl;
 
+/// Rows of one page in the requested order, and whether the range held more.
+#[derive(Clone, Debug)]
+pub struct PageRows<T> {
+    pub rows: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> PageRows<T> {
+    /// Makes a page from rows fetched with `LIMIT limit + 1`: the extra row, if it came,
+    /// says that more exist. Rows fetched in reverse (`from_end`) are put back in order.
+    pub fn from_extra_row(mut rows: Vec<T>, limit: i64, from_end: bool) -> Self {
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        if from_end {
+            rows.reverse();
+        }
+        Self { rows, has_more }
+    }
+}
+
 /// The current UTC time at the precision both backends store: microseconds.
 ///
 /// Timestamps come from the application, never from column defaults, so that a value read

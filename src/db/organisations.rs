@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::memberships::NewInvitation;
 use super::schema::{invitations, organisations};
-use super::{DbConn, DbError};
+use super::{DbConn, DbError, PageRows};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
@@ -163,13 +163,6 @@ pub struct PageQuery {
     pub from_end: bool,
 }
 
-/// Rows of one page in the requested order, and whether the range held more.
-#[derive(Clone, Debug)]
-pub struct PageRows {
-    pub rows: Vec<OrganisationRow>,
-    pub has_more: bool,
-}
-
 /// Builds a boxed `organisations` query with the filter applied; the backend is inferred.
 macro_rules! filtered {
     ($filter:expr) => {{
@@ -243,8 +236,8 @@ pub async fn page(
     conn: &mut DbConn,
     filter: &OrganisationFilter,
     page: &PageQuery,
-) -> Result<PageRows, DbError> {
-    let mut rows: Vec<OrganisationRow> = crate::on_conn!(conn, |c| {
+) -> Result<PageRows<OrganisationRow>, DbError> {
+    let rows: Vec<OrganisationRow> = crate::on_conn!(conn, |c| {
         let mut query = filtered!(filter);
         let query = match page.sort {
             SortKey::Name => keyset_order!(query, page, lower(organisations::name), Keyset::Name),
@@ -265,13 +258,7 @@ pub async fn page(
             .await
     })?;
 
-    let has_more = rows.len() as i64 > page.limit;
-    rows.truncate(page.limit as usize);
-    if page.from_end {
-        rows.reverse();
-    }
-
-    Ok(PageRows { rows, has_more })
+    Ok(PageRows::from_extra_row(rows, page.limit, page.from_end))
 }
 
 /// Counts the organisations a filter matches.

@@ -6,7 +6,8 @@ use super::DomainError;
 use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
 };
-use super::pagination::{Page, PageArgs, check_text, decode_cursor, encode_cursor};
+use super::pagination::{Page, PageArgs, decode_cursor, encode_cursor};
+use super::validation::check_text;
 use crate::db::Database;
 use crate::db::organisations::{self as queries, OrganisationFilter, PageQuery, SortKey};
 

@@ -8,9 +8,8 @@ use super::membership::MemberRole;
 use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
 };
-use super::pagination::check_text;
 use super::user::Actor;
-use super::validation::{check_name, normalise_email};
+use super::validation::{check_name, check_text, normalise_email};
 use super::{DomainError, directory, permissions};
 use crate::db::memberships::NewInvitation;
 use crate::db::organisations::{self as queries, NewOrganisation, ProfileChanges};
@@ -62,9 +61,7 @@ pub async fn create_organisation(
     actor: &Actor,
     profile: NewProfile,
 ) -> Result<Result<(Organisation, Option<IssuedInvitation>), FieldProblem>, DomainError> {
-    if actor.user().is_none() {
-        return Err(DomainError::Unauthenticated);
-    }
+    let inviter = actor.user().ok_or(DomainError::Unauthenticated)?;
     if !permissions::may_create_organisation(actor) {
         return Err(DomainError::Forbidden);
     }
@@ -82,13 +79,12 @@ pub async fn create_organisation(
     let now = db::now();
     let token = invitations::new_token()?;
     let token_hash = invitations::hash_token(&token);
-    let inviter = actor.user().map_or(0, |user| user.id);
     let invitation = owner_email.as_deref().map(|email| NewInvitation {
         organisation_id: 0,
         email,
         role: MemberRole::Owner.as_str(),
         token_hash: &token_hash,
-        invited_by: inviter,
+        invited_by: inviter.id,
         created_at: now,
         expires_at: now + invitations::INVITATION_LIFETIME,
     });

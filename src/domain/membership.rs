@@ -80,7 +80,7 @@ pub async fn list_members(
         .transpose()?;
 
     let mut conn = db.conn().await?;
-    let mut rows = queries::page_of_organisation(
+    let page = queries::page_of_organisation(
         &mut conn,
         organisation_id,
         after,
@@ -89,17 +89,13 @@ pub async fn list_members(
         window.from_end,
     )
     .await?;
-    let has_more = rows.len() as i64 > window.limit;
-    rows.truncate(window.limit as usize);
-    if window.from_end {
-        rows.reverse();
-    }
-    let edges = rows
+    let edges = page
+        .rows
         .into_iter()
         .map(|row| Ok((encode_id_cursor(row.id), Membership::try_from(row)?)))
         .collect::<Result<Vec<_>, DomainError>>()?;
 
-    Ok(Some(Page::new(edges, args, window, has_more)))
+    Ok(Some(Page::new(edges, args, window, page.has_more)))
 }
 
 /// How many members an organisation has.

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike as _};
 
 use super::DomainError;
+use super::validation::check_text;
 use crate::db::organisations::Keyset;
 
 /// The page size when neither `first` nor `last` is given.
@@ -137,16 +138,6 @@ pub fn decode_id_cursor(argument: &str, cursor: &str) -> Result<i64, DomainError
         .and_then(|rest| rest.strip_suffix(':'))
         .and_then(|id| id.parse().ok())
         .ok_or_else(malformed)
-}
-
-/// Refuses text the databases cannot store: PostgreSQL rejects the NUL character.
-pub fn check_text(argument: &str, text: &str) -> Result<(), DomainError> {
-    if text.contains('\0') {
-        return Err(DomainError::invalid(format!(
-            "`{argument}` may not contain NUL characters"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

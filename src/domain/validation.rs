@@ -1,5 +1,7 @@
 //! Checks on what people type: e-mail addresses, names and passwords.
 
+use super::DomainError;
+
 /// Longest e-mail address accepted (RFC 5321's limit on a path).
 const MAX_EMAIL_LENGTH: usize = 254;
 /// Shortest password accepted.
@@ -57,6 +59,16 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
     }
     if password.contains('\0') {
         return Err("must not contain NUL characters");
+    }
+    Ok(())
+}
+
+/// Refuses text the databases cannot store: PostgreSQL rejects the NUL character.
+pub fn check_text(argument: &str, text: &str) -> Result<(), DomainError> {
+    if text.contains('\0') {
+        return Err(DomainError::invalid(format!(
+            "`{argument}` may not contain NUL characters"
+        )));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use entities_hub::domain::user::PlatformRole;
 use reqwest::header::WWW_AUTHENTICATE;
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, TOKEN_SECRET, TestApp, TestDatabase, on_both_backends};
+use crate::harness::{Backend, TestApp, TestDatabase, on_both_backends, test_keys};
 
 const SIGN_IN: &str = r#"mutation ($email: String!, $password: String!) {
   signIn(input: {email: $email, password: $password}) {
@@ -85,11 +85,7 @@ async fn a_wrong_password_and_an_unknown_address_look_the_same(app: TestApp) {
 
 async fn bad_tokens_are_refused_not_treated_as_anonymous(app: TestApp) {
     let user = create_user(&app, "member@centre.example", None).await;
-    let ours = TokenKeys::new(
-        TOKEN_SECRET.as_bytes(),
-        std::time::Duration::from_secs(3600),
-    )
-    .unwrap();
+    let ours = test_keys();
     let theirs = TokenKeys::new(&[7; 32], std::time::Duration::from_secs(3600)).unwrap();
     let good = ours.issue(user, Utc::now()).unwrap().token;
     let expired = ours

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use entities_hub::config::{Config, HttpConfig};
 use entities_hub::db::{Database, DatabaseUrl, PoolOptions};
+use entities_hub::domain::token::TokenKeys;
 use entities_hub::graphql::QueryLimits;
 use entities_hub::{http, startup};
 use serde_json::{Value, json};
@@ -12,6 +13,23 @@ use tempfile::TempDir;
 
 /// The secret test servers sign tokens with.
 pub const TOKEN_SECRET: &str = "a test secret that is long enough to sign tokens";
+
+/// The keys test servers sign tokens with.
+pub fn test_keys() -> TokenKeys {
+    TokenKeys::new(
+        TOKEN_SECRET.as_bytes(),
+        std::time::Duration::from_secs(3600),
+    )
+    .expect("the test secret is long enough")
+}
+
+/// A valid token for this user, as `signIn` would give.
+pub fn token_for(user_id: i64) -> String {
+    test_keys()
+        .issue(user_id, chrono::Utc::now())
+        .expect("a token")
+        .token
+}
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,12 +118,7 @@ impl TestApp {
         membership::enrol(&self.db, acb.id, owner.id, role)
             .await
             .unwrap();
-        let keys = entities_hub::domain::token::TokenKeys::new(
-            TOKEN_SECRET.as_bytes(),
-            std::time::Duration::from_secs(3600),
-        )
-        .unwrap();
-        keys.issue(owner.id, chrono::Utc::now()).unwrap().token
+        token_for(owner.id)
     }
 
     /// POSTs a GraphQL request with `Authorization: Bearer {token}`; returns the response.

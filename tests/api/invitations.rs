@@ -1,17 +1,16 @@
 //! Joining organisations: invitations, `acceptInvitation` and `signUp`.
 
-use chrono::Utc;
 use diesel::{ExpressionMethods as _, QueryDsl as _};
 use diesel_async::RunQueryDsl as _;
 use entities_hub::db::DbConn;
 use entities_hub::db::schema::invitations;
 use entities_hub::domain::accounts;
 use entities_hub::domain::membership::{self, MemberRole};
-use entities_hub::domain::token::TokenKeys;
 use entities_hub::domain::user::PlatformRole;
 use serde_json::{Value, json};
 
-use crate::harness::{TOKEN_SECRET, TestApp, on_both_backends};
+use crate::harness::{TestApp, on_both_backends, token_for};
+use crate::support::global_id;
 
 const PASSWORD: &str = "a long enough password";
 
@@ -40,17 +39,9 @@ async fn admin_and_centre(app: &TestApp) -> (String, String) {
         .data(r#"{ organisation(slug: "acb") { id } }"#, json!({}))
         .await;
     (
-        token_of(admin.id),
+        token_for(admin.id),
         centre["organisation"]["id"].as_str().unwrap().to_owned(),
     )
-}
-
-fn token_of(user_id: i64) -> String {
-    let keys = TokenKeys::new(
-        TOKEN_SECRET.as_bytes(),
-        std::time::Duration::from_secs(3600),
-    );
-    keys.unwrap().issue(user_id, Utc::now()).unwrap().token
 }
 
 /// Invites `email` as `role` and returns the whole payload.
@@ -109,12 +100,12 @@ async fn a_member_accepts_only_an_invitation_to_their_own_address(app: TestApp) 
 
     let anonymous = app.graphql(ACCEPT, token.clone()).await;
     let by_other = app
-        .data_as(&token_of(other.id), ACCEPT, token.clone())
+        .data_as(&token_for(other.id), ACCEPT, token.clone())
         .await;
     let accepted = app
-        .data_as(&token_of(member.id), ACCEPT, token.clone())
+        .data_as(&token_for(member.id), ACCEPT, token.clone())
         .await;
-    let twice = app.data_as(&token_of(member.id), ACCEPT, token).await;
+    let twice = app.data_as(&token_for(member.id), ACCEPT, token).await;
 
     assert_eq!(
         anonymous["errors"][0]["extensions"]["code"],
@@ -144,7 +135,7 @@ async fn a_member_invited_again_keeps_the_invitation_unused(app: TestApp) {
         .unwrap();
     let first = invite(&app, &admin, &centre, "member@centre.example", "MEMBER").await;
     let second = invite(&app, &admin, &centre, "member@centre.example", "ADMIN").await;
-    let token = token_of(member.id);
+    let token = token_for(member.id);
     app.data_as(&token, ACCEPT, json!({ "token": first["invitationToken"] }))
         .await;
 
@@ -191,7 +182,7 @@ async fn an_invitation_dies_with_its_inviters_right_to_invite(app: TestApp) {
         .unwrap();
     let invited = invite(
         &app,
-        &token_of(admin.id),
+        &token_for(admin.id),
         &centre,
         "alias@centre.example",
         "ADMIN",
@@ -200,10 +191,7 @@ async fn an_invitation_dies_with_its_inviters_right_to_invite(app: TestApp) {
     let owner = app.owner_of_acb().await;
     let remove = r#"mutation ($id: ID!) { removeMember(input: {membershipId: $id}) {
         removedMembershipId } }"#;
-    let id = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Membership:{membership}"))
-    };
+    let id = global_id("Membership", membership);
     app.data_as(&owner, remove, json!({ "id": id })).await;
 
     let variables = json!({ "token": invited["invitationToken"], "name": "Alias",

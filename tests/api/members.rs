@@ -3,14 +3,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entities_hub::domain::accounts;
 use entities_hub::domain::membership::{self, MemberRole};
-use entities_hub::domain::token::TokenKeys;
 use entities_hub::domain::user::PlatformRole;
 use serde_json::{Value, json};
 
-use crate::harness::{TOKEN_SECRET, TestApp, on_both_backends};
+use crate::harness::{TestApp, on_both_backends, token_for};
+use crate::support::global_id;
 
 /// The roles across the top of the permission matrix.
 const ROLES: [&str; 8] = [
@@ -42,11 +41,6 @@ impl Cast {
             .await
             .unwrap()
             .unwrap();
-        let keys = TokenKeys::new(
-            TOKEN_SECRET.as_bytes(),
-            std::time::Duration::from_secs(3600),
-        )
-        .unwrap();
         let (mut tokens, mut user_ids) = (HashMap::new(), HashMap::new());
         for role in &ROLES[1..] {
             let platform_role = match *role {
@@ -64,7 +58,7 @@ impl Cast {
                     .await
                     .unwrap();
             }
-            tokens.insert(*role, keys.issue(user.id, Utc::now()).unwrap().token);
+            tokens.insert(*role, token_for(user.id));
             user_ids.insert(*role, global_id("User", user.id));
         }
         Self {
@@ -511,12 +505,6 @@ async fn the_last_owner_can_neither_leave_nor_be_demoted(app: TestApp) {
         member_leaves["removeMember"]["removedMembershipId"],
         member_membership.as_str()
     );
-}
-
-/// The opaque ID the API gives a row of this type.
-fn global_id(kind: &str, id: i64) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
 on_both_backends!(

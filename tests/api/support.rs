@@ -69,3 +69,9 @@ pub fn field_of(nodes: &[Value], field: &str) -> Vec<String> {
         .map(|node| node[field].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// The opaque ID the API gives a row of this type.
+pub fn global_id(kind: &str, id: i64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}

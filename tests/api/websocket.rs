@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::harness::{TestApp, on_both_backends};
+use crate::harness::{TestApp, on_both_backends, test_keys};
+use crate::support::global_id;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -145,7 +146,7 @@ async fn each_operation_over_a_socket_is_authorised_afresh(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let member = entities_hub::domain::accounts::authenticate(&app.db, &keys(), &token)
+    let member = entities_hub::domain::accounts::authenticate(&app.db, &test_keys(), &token)
         .await
         .unwrap();
     let member_id = member.user().unwrap().id;
@@ -220,16 +221,6 @@ async fn the_alias_limit_holds_over_a_socket_too(app: TestApp) {
         errors[0]["message"].as_str().unwrap().contains("aliases"),
         "{answer}"
     );
-}
-
-fn keys() -> entities_hub::domain::token::TokenKeys {
-    let secret = crate::harness::TOKEN_SECRET.as_bytes();
-    entities_hub::domain::token::TokenKeys::new(secret, Duration::from_secs(3600)).unwrap()
-}
-
-fn global_id(kind: &str, id: i64) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
 on_both_backends!(
