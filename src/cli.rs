@@ -144,6 +144,17 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=525_600))]
     pub token_ttl_minutes: u64,
 
+    /// How long live events are kept, in hours: how far back a subscriber can resume with
+    /// `after`. Older ones are deleted hourly.
+    #[arg(long, env = "HUB_EVENT_RETENTION_HOURS", default_value_t = 168, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=87_600))]
+    pub event_retention_hours: u32,
+
+    /// How many live events a subscriber may fall behind before it is told and dropped.
+    #[arg(long, env = "HUB_LIVE_BUFFER", default_value_t = 1024, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub live_buffer: u32,
+
     /// Don't load the sample directory into an empty database when serving.
     #[arg(long, env = "HUB_NO_SAMPLE_DATA", global = true)]
     pub no_sample_data: bool,

@@ -2,13 +2,15 @@
 //! `DATABASE_URL`, `HUB_DB_POOL_SIZE`, `HUB_DB_WAIT_MS`, `HUB_LISTEN`, `HUB_LOG_FORMAT`,
 //! `HUB_MAX_BODY_BYTES`, `HUB_MAX_QUERY_DEPTH`, `HUB_MAX_QUERY_COMPLEXITY`,
 //! `HUB_MAX_QUERY_ALIASES`, `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`,
-//! `HUB_TOKEN_SECRET`, `HUB_TOKEN_TTL_MINUTES`, and `RUST_LOG`.
+//! `HUB_TOKEN_SECRET`, `HUB_TOKEN_TTL_MINUTES`, `HUB_EVENT_RETENTION_HOURS`, `HUB_LIVE_BUFFER`,
+//! and `RUST_LOG`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::cli::Options;
 use crate::db::{DatabaseUrl, PoolOptions};
+use crate::domain::post_feed::FeedOptions;
 use crate::graphql::QueryLimits;
 
 /// Which browser origins may call the API.
@@ -65,6 +67,7 @@ pub struct Config {
     /// The secret that signs access tokens; `None` to use the one kept beside an SQLite file.
     pub token_secret: Option<String>,
     pub token_lifetime: Duration,
+    pub feed: FeedOptions,
 }
 
 impl TryFrom<&Options> for Config {
@@ -98,6 +101,10 @@ impl TryFrom<&Options> for Config {
                 .clone()
                 .filter(|secret| !secret.is_empty()),
             token_lifetime: Duration::from_secs(options.token_ttl_minutes * 60),
+            feed: FeedOptions {
+                retention: chrono::TimeDelta::hours(i64::from(options.event_retention_hours)),
+                buffer: options.live_buffer as usize,
+            },
         })
     }
 }

@@ -7,5 +7,6 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod startup;
 pub mod telemetry;

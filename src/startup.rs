@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use crate::config::Config;
 use crate::db::{Database, DatabaseUrl, migrations};
 use crate::domain::membership::{self, MemberRole};
+use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
 use crate::domain::user::PlatformRole;
 use crate::domain::{DomainError, accounts, directory, sample_directory};
@@ -45,9 +46,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             create_demo_accounts(&db).await?;
         }
     }
-    let schema = graphql::schema(db.clone(), keys.clone(), config.limits);
+    let feed = PostFeed::start(db.clone(), config.feed)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the live feed: {e:?}"))?;
+    feed.spawn_pruning();
+    let schema = graphql::schema(db.clone(), keys.clone(), feed.clone(), config.limits);
 
-    Ok(AppState::new(db, schema, keys))
+    Ok(AppState::new(db, schema, keys, feed))
 }
 
 /// The keys that sign access tokens: from `HUB_TOKEN_SECRET`, or on SQLite from a secret

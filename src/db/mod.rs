@@ -2,10 +2,14 @@
 //!
 //! Everything here returns database results; the rules of the platform live in `domain`.
 
+pub mod call_applications;
 mod connection;
+pub mod events;
 pub mod memberships;
 pub mod migrations;
 pub mod organisations;
+mod post_search;
+pub mod posts;
 pub mod schema;
 mod url;
 pub mod users;
@@ -13,6 +17,7 @@ pub mod users;
 use chrono::{NaiveDateTime, Timelike as _, Utc};
 
 pub use connection::{Database, DbConn, DbError, PoolOptions, SqliteConn};
+pub use post_search::SearchQuery;
 pub use url::DatabaseUrl;
 
 /// Rows of one page in the requested order, and whether the range held more.

@@ -67,13 +67,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        author_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        visibility -> Text,
+        status -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        time_zone -> Nullable<Text>,
+        venue -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        registration_url -> Nullable<Text>,
+        opens_at -> Nullable<Timestamp>,
+        deadline -> Nullable<Timestamp>,
+        eligibility -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag) {
+        post_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    call_applications (id) {
+        id -> BigInt,
+        call_id -> BigInt,
+        organisation_id -> BigInt,
+        submitted_by -> BigInt,
+        statement -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        topic -> Text,
+        subject_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
+diesel::joinable!(posts -> organisations (organisation_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(call_applications -> posts (call_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     sign_in_throttles,
     memberships,
-    invitations
+    invitations,
+    posts,
+    post_tags,
+    call_applications,
+    events
 );

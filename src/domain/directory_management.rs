@@ -9,31 +9,12 @@ use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
 };
 use super::user::Actor;
-use super::validation::{check_name, check_text, normalise_email};
+pub use super::validation::FieldProblem;
+use super::validation::{check_name, check_web_address, normalise_email, optional_text};
 use super::{DomainError, directory, permissions};
 use crate::db::memberships::NewInvitation;
 use crate::db::organisations::{self as queries, NewOrganisation, ProfileChanges};
 use crate::db::{self, Database};
-
-/// A field the user must fix, and why.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FieldProblem {
-    /// The input field, as the API names it.
-    pub field: &'static str,
-    pub problem: &'static str,
-    /// The value is fine but taken by another organisation.
-    pub taken: bool,
-}
-
-impl FieldProblem {
-    fn new(field: &'static str, problem: &'static str) -> Self {
-        Self {
-            field,
-            problem,
-            taken: false,
-        }
-    }
-}
 
 /// Everything a new organisation is created with.
 #[derive(Clone, Debug)]
@@ -242,42 +223,9 @@ fn check_slug(slug: &str) -> Result<String, FieldProblem> {
     Ok(slug.to_owned())
 }
 
-/// Optional text, trimmed, at most `limit` characters; empty means none.
-fn optional_text(
-    field: &'static str,
-    text: Option<&str>,
-    limit: usize,
-) -> Result<Option<String>, FieldProblem> {
-    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > limit {
-        return Err(FieldProblem::new(field, "is too long"));
-    }
-    check_text(field, text).map_err(|_| FieldProblem::new(field, "contains a NUL character"))?;
-    Ok(Some(text.to_owned()))
-}
-
 /// A website address: `http://` or `https://`, no spaces, at most 300 characters.
 fn check_website(website: Option<&str>) -> Result<Option<String>, FieldProblem> {
-    let Some(website) = optional_text("website", website, 300)? else {
-        return Ok(None);
-    };
-    let has_host = website
-        .strip_prefix("https://")
-        .or_else(|| website.strip_prefix("http://"))
-        .is_some_and(|rest| {
-            rest.split('/')
-                .next()
-                .is_some_and(|host| host.contains('.'))
-        });
-    if !has_host || website.contains(char::is_whitespace) {
-        return Err(FieldProblem::new(
-            "website",
-            "must be an http:// or https:// address",
-        ));
-    }
-    Ok(Some(website))
+    check_web_address("website", website)
 }
 
 #[cfg(test)]

@@ -18,6 +18,18 @@ pub enum DomainError {
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The actor may not do this, for a reason they should know and that has a stable name.
+    #[error("{message}")]
+    Refused {
+        reason: &'static str,
+        message: String,
+    },
+    /// A cursor or token points at something no longer kept; the message says what to do.
+    #[error("{0}")]
+    Expired(String),
+    /// A subscriber fell too far behind its feed and was dropped; it may resume.
+    #[error("the subscriber fell too far behind")]
+    TooSlow,
     /// Too many attempts; the caller may try again after this many seconds.
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },

@@ -26,6 +26,11 @@ impl MemberRole {
     pub fn is_admin(self) -> bool {
         matches!(self, Self::Owner | Self::Admin)
     }
+
+    /// Whether this role writes on the organisation's behalf: posts, applications.
+    pub fn is_editor(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin | Self::Editor)
+    }
 }
 
 /// One user's membership of one organisation.

@@ -3,15 +3,22 @@
 //! Nothing here knows HTTP or GraphQL; the API layers call in and map the results.
 
 pub mod accounts;
+pub mod call_applications;
 pub mod directory;
 pub mod directory_management;
 mod error;
 pub mod invitations;
+pub mod markdown;
 pub mod membership;
 pub mod organisation;
 pub mod pagination;
 pub mod password;
 pub mod permissions;
+pub mod post;
+pub mod post_feed;
+pub mod post_input;
+pub mod post_writing;
+pub mod posts;
 pub mod sample_directory;
 pub mod sign_in;
 mod text_enum;

@@ -21,7 +21,15 @@
 //! | leave (remove oneself)                     | -   | -   | yes | yes | yes | yes | -   | -   |
 //! | create an organisation                     | no  | no  | no  | no  | no  | no  | no  | yes |
 //! | edit the organisation's profile            | no  | no  | no  | no  | yes | yes | no  | no  |
+//! | read PUBLIC posts                          | yes | yes | yes | yes | yes | yes | yes | yes |
+//! | read PLATFORM posts                        | no  | any | yes | yes | yes | yes | yes | yes |
+//! | read the organisation's drafts             | no  | no  | yes | yes | yes | yes | no  | no  |
+//! | write, publish or archive its posts        | no  | no  | no  | yes | yes | yes | no  | no  |
+//! | see and decide applications to its calls   | no  | no  | no  | yes | yes | yes | no  | no  |
+//! | apply to another's call, see, withdraw     | no  | no  | no  | yes | yes | yes | no  | no  |
 //!
+//! `any`: a signed-in user who belongs to some organisation, whichever. Writing posts also
+//! needs an organisation that may publish: an accredited entity, a centre or the Secretariat.
 //! Whatever the role, an organisation keeps at least one owner: the last one can neither
 //! leave nor be demoted or removed. `signUp` is how someone without an account accepts an
 //! invitation. `tests/api/members.rs` checks every cell over HTTP on both backends.
@@ -80,6 +88,24 @@ pub fn may_remove(actor: &Actor, organisation_id: i64, user_id: i64, role: Membe
         Some(MemberRole::Admin) => role != MemberRole::Owner,
         _ => false,
     }
+}
+
+/// Whether the actor may read posts meant for the platform's members.
+pub fn may_read_platform_posts(actor: &Actor) -> bool {
+    actor.is_secretariat() || !actor.organisation_ids().is_empty()
+}
+
+/// Whether the actor may read an organisation's drafts.
+pub fn may_read_drafts(actor: &Actor, organisation_id: i64) -> bool {
+    actor.role_in(organisation_id).is_some()
+}
+
+/// Whether the actor may write on an organisation's behalf: its posts, the decisions on
+/// applications to its calls, and its own applications to others' calls.
+pub fn may_write_for(actor: &Actor, organisation_id: i64) -> bool {
+    actor
+        .role_in(organisation_id)
+        .is_some_and(MemberRole::is_editor)
 }
 
 /// Whether the actor may add organisations to the directory.

@@ -83,6 +83,11 @@ impl Actor {
         self.roles.get(&organisation_id).copied()
     }
 
+    /// The organisations the actor belongs to.
+    pub fn organisation_ids(&self) -> Vec<i64> {
+        self.roles.keys().copied().collect()
+    }
+
     /// The actor's role on the platform, if they work for the Secretariat.
     pub fn platform_role(&self) -> Option<PlatformRole> {
         self.user.as_ref().and_then(|user| user.platform_role)

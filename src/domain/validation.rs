@@ -63,6 +63,27 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// A field the user must fix, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The input field, as the API names it.
+    pub field: &'static str,
+    pub problem: &'static str,
+    /// The value is fine but taken by another organisation.
+    pub taken: bool,
+}
+
+impl FieldProblem {
+    /// A problem with `field` that is not about a taken value.
+    pub fn new(field: &'static str, problem: &'static str) -> Self {
+        Self {
+            field,
+            problem,
+            taken: false,
+        }
+    }
+}
+
 /// Refuses text the databases cannot store: PostgreSQL rejects the NUL character.
 pub fn check_text(argument: &str, text: &str) -> Result<(), DomainError> {
     if text.contains('\0') {
@@ -71,6 +92,48 @@ pub fn check_text(argument: &str, text: &str) -> Result<(), DomainError> {
         )));
     }
     Ok(())
+}
+
+/// Optional text, trimmed, at most `limit` characters; empty means none.
+pub fn optional_text(
+    field: &'static str,
+    text: Option<&str>,
+    limit: usize,
+) -> Result<Option<String>, FieldProblem> {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > limit {
+        return Err(FieldProblem::new(field, "is too long"));
+    }
+    check_text(field, text).map_err(|_| FieldProblem::new(field, "contains a NUL character"))?;
+    Ok(Some(text.to_owned()))
+}
+
+/// A web address: `http://` or `https://` and a host with a dot, no spaces, at most 300
+/// characters; empty means none.
+pub fn check_web_address(
+    field: &'static str,
+    address: Option<&str>,
+) -> Result<Option<String>, FieldProblem> {
+    let Some(website) = optional_text(field, address, 300)? else {
+        return Ok(None);
+    };
+    let has_host = website
+        .strip_prefix("https://")
+        .or_else(|| website.strip_prefix("http://"))
+        .is_some_and(|rest| {
+            rest.split('/')
+                .next()
+                .is_some_and(|host| host.contains('.'))
+        });
+    if !has_host || website.contains(char::is_whitespace) {
+        return Err(FieldProblem::new(
+            field,
+            "must be an http:// or https:// address",
+        ));
+    }
+    Ok(Some(website))
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@ use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 
 use super::error::ApiResult;
 use crate::db::Database;
+use crate::db::call_applications::ApplicationScope;
 use crate::domain::directory::{self, DirectoryFilter};
-use crate::domain::membership;
 use crate::domain::pagination::Page;
+use crate::domain::posts::{self, PostListFilter, PostOrder};
+use crate::domain::user::Actor;
+use crate::domain::{call_applications, membership};
 
 /// Where to count a connection's `totalCount` from, should the client ask for it.
 #[derive(Clone, Debug)]
@@ -16,14 +19,25 @@ pub enum TotalCount {
     Organisations(DirectoryFilter),
     /// The members of one organisation.
     Members(i64),
+    /// The posts the request's actor may read that match a filter, in an ordering's scope.
+    Posts(PostListFilter, PostOrder),
+    CallApplications(ApplicationScope),
 }
 
 impl TotalCount {
-    async fn count(&self, db: &Database) -> ApiResult<i64> {
+    async fn count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let db = ctx.data_unchecked::<Database>();
         match self {
             Self::Organisations(filter) => Ok(directory::count_organisations(db, filter).await?),
             Self::Members(organisation_id) => {
                 Ok(membership::count_members(db, *organisation_id).await?)
+            }
+            Self::Posts(filter, order) => {
+                let actor = ctx.data_unchecked::<Actor>();
+                Ok(posts::count_posts(db, actor, filter, *order).await?)
+            }
+            Self::CallApplications(scope) => {
+                Ok(call_applications::count_applications(db, *scope).await?)
             }
         }
     }
@@ -89,7 +103,7 @@ impl<N: OutputType + Clone> Connection<N> {
     /// How many items the whole list holds with this filter, across all pages. Costs one
     /// extra query; ask for it only when you show it.
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        self.total.count(ctx.data_unchecked::<Database>()).await
+        self.total.count(ctx).await
     }
 }
 

@@ -12,6 +12,11 @@ use crate::domain::DomainError;
 pub enum ApiError {
     Unauthenticated,
     Forbidden,
+    /// Forbidden for a reason the client is told: a stable name and a sentence.
+    Refused {
+        reason: &'static str,
+        message: String,
+    },
     NotFound,
     /// The request is well formed but an argument is not acceptable; the text says why.
     BadUserInput(String),
@@ -20,6 +25,10 @@ pub enum ApiError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// A cursor points at something no longer kept.
+    Expired(String),
+    /// A subscriber fell too far behind its feed; it was dropped and may resume.
+    TooSlow,
     /// The database could not be reached in time.
     Unavailable,
     /// A fault of ours, already logged; the client learns nothing more.
@@ -34,11 +43,13 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
+            Self::Forbidden | Self::Refused { .. } => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Expired(_) => "EXPIRED",
+            Self::TooSlow => "TOO_SLOW",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -50,6 +61,11 @@ impl ApiError {
             Self::Forbidden => "you may not do this",
             Self::NotFound => "not found",
             Self::BadUserInput(message) | Self::Conflict(message) => message,
+            Self::Refused { message, .. } | Self::Expired(message) => message,
+            Self::TooSlow => {
+                "you fell too far behind the feed; subscribe again with `after` set to the \
+                 cursor of the last event you received"
+            }
             Self::RateLimited { .. } => "too many attempts; wait before trying again",
             Self::Unavailable => "the service is temporarily unavailable; try again shortly",
             Self::Internal => "internal error",
@@ -65,6 +81,9 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound => Self::NotFound,
             DomainError::Unauthenticated => Self::Unauthenticated,
             DomainError::Forbidden => Self::Forbidden,
+            DomainError::Refused { reason, message } => Self::Refused { reason, message },
+            DomainError::Expired(message) => Self::Expired(message),
+            DomainError::TooSlow => Self::TooSlow,
             DomainError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
             DomainError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
@@ -83,8 +102,12 @@ impl From<ApiError> for async_graphql::Error {
         let code = error.code();
         async_graphql::Error::new(error.message()).extend_with(|_, ext| {
             ext.set("code", code);
-            if let ApiError::RateLimited { retry_after_secs } = error {
-                ext.set("retryAfterSeconds", retry_after_secs);
+            match &error {
+                ApiError::RateLimited { retry_after_secs } => {
+                    ext.set("retryAfterSeconds", *retry_after_secs);
+                }
+                ApiError::Refused { reason, .. } => ext.set("reason", *reason),
+                _ => {}
             }
         })
     }

@@ -12,6 +12,8 @@ pub enum NodeId {
     Organisation(i64),
     User(i64),
     Membership(i64),
+    Post(i64),
+    CallApplication(i64),
 }
 
 impl NodeId {
@@ -21,6 +23,8 @@ impl NodeId {
             Self::Organisation(id) => format!("Organisation:{id}"),
             Self::User(id) => format!("User:{id}"),
             Self::Membership(id) => format!("Membership:{id}"),
+            Self::Post(id) => format!("Post:{id}"),
+            Self::CallApplication(id) => format!("CallApplication:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -37,6 +41,8 @@ impl NodeId {
             "Organisation" => Ok(Self::Organisation(key)),
             "User" => Ok(Self::User(key)),
             "Membership" => Ok(Self::Membership(key)),
+            "Post" => Ok(Self::Post(key)),
+            "CallApplication" => Ok(Self::CallApplication(key)),
             _ => Err(malformed()),
         }
     }
@@ -52,6 +58,8 @@ mod tests {
             NodeId::Organisation(42),
             NodeId::User(7),
             NodeId::Membership(3),
+            NodeId::Post(4),
+            NodeId::CallApplication(5),
         ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }

@@ -6,10 +6,12 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::error::ApiError;
 use crate::db::Database;
+use crate::domain::call_applications::{self, CallApplication};
 use crate::domain::membership::{self, Membership};
 use crate::domain::organisation::Organisation;
+use crate::domain::post::Post;
 use crate::domain::user::{Actor, User};
-use crate::domain::{accounts, directory};
+use crate::domain::{accounts, directory, posts};
 
 /// The loaders of one request. They cache what they load, so they live no longer than it.
 pub struct Loaders {
@@ -17,6 +19,8 @@ pub struct Loaders {
     pub users: DataLoader<UserLoader, HashMapCache>,
     pub memberships: DataLoader<MembershipLoader, HashMapCache>,
     pub memberships_of_users: DataLoader<UserMembershipsLoader, HashMapCache>,
+    pub posts: DataLoader<PostLoader, HashMapCache>,
+    pub call_applications: DataLoader<CallApplicationLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -32,6 +36,8 @@ impl Loaders {
             users: cached(UserLoader(db.clone(), actor.clone())),
             memberships: cached(MembershipLoader(db.clone(), actor.clone())),
             memberships_of_users: cached(UserMembershipsLoader(db.clone())),
+            posts: cached(PostLoader(db.clone(), actor.clone())),
+            call_applications: cached(CallApplicationLoader(db.clone(), actor.clone())),
         }
     }
 }
@@ -81,5 +87,29 @@ impl Loader<i64> for UserMembershipsLoader {
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Membership>>, ApiError> {
         Ok(membership::memberships_of_users(&self.0, ids).await?)
+    }
+}
+
+/// Loads the posts the request's actor may read, by id.
+pub struct PostLoader(Database, Actor);
+
+impl Loader<i64> for PostLoader {
+    type Value = Post;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Post>, ApiError> {
+        Ok(posts::posts_by_ids(&self.0, &self.1, ids).await?)
+    }
+}
+
+/// Loads the call applications the request's actor may see, by id.
+pub struct CallApplicationLoader(Database, Actor);
+
+impl Loader<i64> for CallApplicationLoader {
+    type Value = CallApplication;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, CallApplication>, ApiError> {
+        Ok(call_applications::applications_by_ids(&self.0, &self.1, ids).await?)
     }
 }

@@ -3,6 +3,7 @@
 //! Resolvers stay thin: they read arguments, call `domain`, and shape the answer.
 
 mod auth;
+mod call_application;
 mod connection;
 mod directory;
 mod directory_management;
@@ -16,15 +17,20 @@ mod membership;
 mod membership_mutation;
 mod node;
 mod organisation;
+mod post;
+mod post_mutation;
+mod post_query;
 mod scalars;
+mod subscription;
 mod user;
 mod user_error;
 mod websocket;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::db::Database;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
 #[cfg(doc)]
 use crate::domain::user::Actor;
@@ -33,6 +39,7 @@ pub use document::selected_operation;
 pub use error::{ApiError, ApiResult};
 pub use field_order::restore_field_order;
 pub use loaders::Loaders;
+pub use subscription::Subscription;
 pub use websocket::ConnectionToken;
 
 /// The root query type.
@@ -41,6 +48,7 @@ pub struct Query(
     node::NodeQuery,
     auth::ViewerQuery,
     directory::DirectoryQuery,
+    post_query::PostQuery,
 );
 
 /// The root mutation type. Every mutation takes one `input` and returns a payload whose
@@ -51,10 +59,12 @@ pub struct Mutation(
     invitation::InvitationMutation,
     membership_mutation::MembershipMutation,
     directory_management::DirectoryMutation,
+    post_mutation::PostMutation,
+    call_application::CallApplicationMutation,
 );
 
 /// The whole schema.
-pub type HubSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type HubSchema = Schema<Query, Mutation, Subscription>;
 
 /// How large a single request may be.
 #[derive(Clone, Copy, Debug)]
@@ -77,17 +87,19 @@ impl Default for QueryLimits {
     }
 }
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
-/// The schema that serves requests against `db`, signing tokens with `keys`.
+/// The schema that serves requests against `db`, signing tokens with `keys` and publishing
+/// posts to `feed`.
 ///
 /// Each request must carry its [`Actor`] and its [`Loaders`] as request data.
-pub fn schema(db: Database, keys: TokenKeys, limits: QueryLimits) -> HubSchema {
+pub fn schema(db: Database, keys: TokenKeys, feed: PostFeed, limits: QueryLimits) -> HubSchema {
     builder()
         .data(db)
         .data(keys)
+        .data(feed)
         .extension(document::AliasLimit(limits.aliases))
         .extension(websocket::ConnectionAuthentication)
         .limit_depth(limits.depth)

@@ -2,11 +2,13 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use super::call_application::CallApplication;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
 use super::membership::Membership;
 use super::organisation::{Centre, Entity, Organisation, Secretariat};
+use super::post::{CallForApplications, EventAnnouncement, NewsPost, Post};
 use super::user::User;
 
 /// The most IDs one `nodes` call takes.
@@ -21,6 +23,20 @@ pub enum Node {
     Secretariat(Secretariat),
     User(User),
     Membership(Membership),
+    NewsPost(NewsPost),
+    EventAnnouncement(EventAnnouncement),
+    CallForApplications(CallForApplications),
+    CallApplication(CallApplication),
+}
+
+impl From<Post> for Node {
+    fn from(post: Post) -> Self {
+        match post {
+            Post::NewsPost(post) => Self::NewsPost(post),
+            Post::EventAnnouncement(post) => Self::EventAnnouncement(post),
+            Post::CallForApplications(post) => Self::CallForApplications(post),
+        }
+    }
 }
 
 impl From<Organisation> for Node {
@@ -61,6 +77,14 @@ impl NodeQuery {
                 let membership = loaders.memberships.load_one(key).await?;
                 Ok(membership.map(|m| Node::Membership(Membership(m))))
             }
+            NodeId::Post(key) => {
+                let post = loaders.posts.load_one(key).await?;
+                Ok(post.map(|post| Node::from(Post::from(post))))
+            }
+            NodeId::CallApplication(key) => {
+                let application = loaders.call_applications.load_one(key).await?;
+                Ok(application.map(|a| Node::CallApplication(CallApplication(a))))
+            }
         }
     }
 
@@ -95,10 +119,20 @@ impl NodeQuery {
             NodeId::Membership(key) => Some(*key),
             _ => None,
         });
-        let (organisations, users, memberships) = futures::try_join!(
+        let post_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Post(key) => Some(*key),
+            _ => None,
+        });
+        let application_keys = ids.iter().filter_map(|id| match id {
+            NodeId::CallApplication(key) => Some(*key),
+            _ => None,
+        });
+        let (organisations, users, memberships, posts, applications) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
             loaders.memberships.load_many(membership_keys),
+            loaders.posts.load_many(post_keys),
+            loaders.call_applications.load_many(application_keys),
         )?;
 
         Ok(ids
@@ -111,6 +145,12 @@ impl NodeQuery {
                 NodeId::Membership(key) => memberships
                     .get(key)
                     .map(|m| Node::Membership(Membership(m.clone()))),
+                NodeId::Post(key) => posts
+                    .get(key)
+                    .map(|post| Node::from(Post::from(post.clone()))),
+                NodeId::CallApplication(key) => applications
+                    .get(key)
+                    .map(|a| Node::CallApplication(CallApplication(a.clone()))),
             })
             .collect())
     }

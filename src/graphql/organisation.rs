@@ -2,17 +2,21 @@
 
 use async_graphql::{Context, Enum, ID, Interface, Object};
 
+use super::call_application::CallApplication;
 use super::connection::{Connection, TotalCount};
 use super::error::ApiResult;
 use super::membership::{Membership, preload};
+use super::post::Post;
+use super::post_query::{self, PostFilter, PostOrder};
 
 use super::ids::NodeId;
 use super::scalars::{Date, DateTime};
 use crate::db::Database;
-use crate::domain::membership;
+use crate::db::call_applications::ApplicationScope;
 use crate::domain::organisation::{self as model, OrganisationProfile};
 use crate::domain::pagination::PageArgs;
 use crate::domain::user::Actor;
+use crate::domain::{call_applications, membership};
 
 /// What kind of body an organisation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -190,6 +194,58 @@ macro_rules! organisation_type {
                 Ok(Some(Connection::new(page, TotalCount::Members(id), Membership)))
             }
 
+            /// Its posts you may read, newest first: published ones unless
+            /// `filter.statuses` says otherwise (drafts only if you are a member).
+            #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+            #[expect(clippy::too_many_arguments, reason = "the Relay arguments plus filter and order")]
+            pub async fn posts(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+                first: Option<i32>,
+                #[graphql(desc = "Start after the post with this cursor.")]
+                after: Option<String>,
+                #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+                last: Option<i32>,
+                #[graphql(desc = "End before the post with this cursor.")]
+                before: Option<String>,
+                #[graphql(desc = "Which posts to include; `organisationIds` is ignored here.")]
+                filter: Option<PostFilter>,
+                #[graphql(desc = "How to sort them; newest first when left out.")]
+                order_by: Option<PostOrder>,
+            ) -> ApiResult<Connection<Post>> {
+                let id = Some(self.organisation.id);
+                post_query::list(ctx, id, first, after, last, before, filter, order_by).await
+            }
+
+            /// Its applications to other organisations' calls, oldest first. Null unless
+            /// you are its editor, admin or owner.
+            #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+            pub async fn call_applications(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+                first: Option<i32>,
+                #[graphql(desc = "Start after the application with this cursor.")]
+                after: Option<String>,
+                #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+                last: Option<i32>,
+                #[graphql(desc = "End before the application with this cursor.")]
+                before: Option<String>,
+            ) -> ApiResult<Option<Connection<CallApplication>>> {
+                let db = ctx.data_unchecked::<Database>();
+                let actor = ctx.data_unchecked::<Actor>();
+                let args = PageArgs { first, after, last, before };
+                let id = self.organisation.id;
+
+                let page = call_applications::applications_of(db, actor, id, &args).await?;
+
+                Ok(page.map(|page| {
+                    let total = TotalCount::CallApplications(ApplicationScope::Organisation(id));
+                    Connection::new(page, total, CallApplication)
+                }))
+            }
+
             $($extra)*
         }
     };
@@ -280,6 +336,66 @@ organisation_type! {
         name = "members",
         ty = "ApiResult<Option<Connection<Membership>>>",
         desc = "The people who act for it; null unless you are one or work for the Secretariat.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return the first this many (1 to 100)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return the last this many (1 to 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        )
+    ),
+    field(
+        name = "posts",
+        ty = "ApiResult<Connection<Post>>",
+        desc = "Its posts you may read, newest first.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return the first this many (1 to 100)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return the last this many (1 to 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        ),
+        arg(
+            name = "filter",
+            ty = "Option<PostFilter>",
+            desc = "Which posts to include."
+        ),
+        arg(
+            name = "order_by",
+            ty = "Option<PostOrder>",
+            desc = "How to sort them."
+        )
+    ),
+    field(
+        name = "call_applications",
+        ty = "ApiResult<Option<Connection<CallApplication>>>",
+        desc = "Its applications to calls; null unless you are its editor, admin or owner.",
         arg(
             name = "first",
             ty = "Option<i32>",

@@ -16,6 +16,10 @@ pub enum UserErrorCode {
     LastOwner,
     /// Someone else changed the thing meanwhile; read it again before retrying.
     Changed,
+    /// The thing is not in a status that allows this, such as archiving a draft.
+    WrongStatus,
+    /// A call for applications is not taking applications now.
+    Closed,
 }
 
 /// A problem with a mutation's input that the user can fix.
@@ -31,10 +35,12 @@ pub struct UserError {
 }
 
 impl UserError {
-    /// A problem with `input.{field}`; the message starts with the field's name.
+    /// A problem with `input.{field}` (which may be a dotted path, such as `event.endsAt`);
+    /// the message starts with the field's name.
     pub fn on_input(field: &str, code: UserErrorCode, problem: &str) -> Self {
+        let path = std::iter::once("input").chain(field.split('.'));
         Self {
-            field: vec!["input".to_owned(), field.to_owned()],
+            field: path.map(str::to_owned).collect(),
             message: format!("{field} {problem}"),
             code,
         }

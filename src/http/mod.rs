@@ -19,6 +19,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::{CorsOrigins, HttpConfig};
 use crate::db::Database;
+use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
 use crate::graphql::HubSchema;
 
@@ -31,15 +32,17 @@ pub struct AppState {
     pub schema: HubSchema,
     pub tokens: Arc<TokenKeys>,
     pub metrics: Arc<Metrics>,
+    pub feed: PostFeed,
 }
 
 impl AppState {
-    pub fn new(db: Database, schema: HubSchema, tokens: TokenKeys) -> Self {
+    pub fn new(db: Database, schema: HubSchema, tokens: TokenKeys, feed: PostFeed) -> Self {
         Self {
             db,
             schema,
             tokens: Arc::new(tokens),
             metrics: Arc::default(),
+            feed,
         }
     }
 }

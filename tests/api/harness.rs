@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use entities_hub::config::{Config, HttpConfig};
 use entities_hub::db::{Database, DatabaseUrl, PoolOptions};
+use entities_hub::domain::post_feed::FeedOptions;
 use entities_hub::domain::token::TokenKeys;
 use entities_hub::graphql::QueryLimits;
 use entities_hub::{http, startup};
@@ -71,6 +72,7 @@ impl TestApp {
             sample_data: true,
             token_secret: Some(TOKEN_SECRET.to_owned()),
             token_lifetime: std::time::Duration::from_secs(3600),
+            feed: FeedOptions::default(),
         };
         adjust(&mut config);
 

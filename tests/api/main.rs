@@ -12,6 +12,7 @@ mod members;
 mod node;
 mod pagination;
 mod playground;
+mod posts;
 mod schema_file;
 mod support;
 mod websocket;

@@ -1,9 +1,14 @@
-//! Shared arrangements: extra organisations, and the queries several tests send.
+//! Shared arrangements: extra organisations, members and posts, and the queries several
+//! tests send.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use entities_hub::db::Database;
 use entities_hub::db::organisations::{NewOrganisation, upsert_by_slug};
-use serde_json::Value;
+use entities_hub::domain::membership::{self, MemberRole};
+use entities_hub::domain::{accounts, directory};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, token_for};
 
 /// One page of the directory with everything the pagination tests look at.
 pub const PAGE_QUERY: &str = r#"
@@ -74,4 +79,102 @@ pub fn field_of(nodes: &[Value], field: &str) -> Vec<String> {
 pub fn global_id(kind: &str, id: i64) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+/// A new user with `role` in the organisation `slug`; returns their token.
+pub async fn member_of(app: &TestApp, slug: &str, role: MemberRole) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let email = format!("{}-{slug}-{n}@example.org", role.as_str().to_lowercase());
+    let user = accounts::create_user(&app.db, &email, "Member", "a long enough password", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let organisation = organisation_id(app, slug).await;
+    membership::enrol(&app.db, organisation, user.id, role)
+        .await
+        .unwrap();
+    token_for(user.id)
+}
+
+/// A new signed-in user who belongs to no organisation; returns their token.
+pub async fn outsider(app: &TestApp) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let email = format!(
+        "outsider-{}@example.org",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let user = accounts::create_user(&app.db, &email, "Outsider", "a long enough password", None)
+        .await
+        .unwrap()
+        .unwrap();
+    token_for(user.id)
+}
+
+/// The row id of the organisation `slug`.
+pub async fn organisation_id(app: &TestApp, slug: &str) -> i64 {
+    directory::organisation_by_slug(&app.db, slug)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no organisation {slug}"))
+        .id
+}
+
+/// The global ID of the organisation `slug`.
+pub async fn organisation_gid(app: &TestApp, slug: &str) -> String {
+    global_id("Organisation", organisation_id(app, slug).await)
+}
+
+/// Adds an entity that has applied for accreditation but is not accredited.
+pub async fn add_applicant(app: &TestApp, slug: &str) {
+    let applicant = NewOrganisation {
+        category: Some("CIVIL_SOCIETY_ORGANISATION".into()),
+        accreditation_status: Some("APPLICANT".into()),
+        country: Some("PH".into()),
+        ..NewOrganisation::new(slug, "ENTITY", "Coastal Communities Network (fictional)")
+    };
+    upsert(&app.db, &[applicant], entities_hub::db::now()).await;
+}
+
+/// Everything the post tests read of a post.
+pub const POST_FIELDS: &str = "id __typename title summary body bodyHtml tags visibility
+    status publishedAt organisation { slug } author { displayName }
+    ... on EventAnnouncement { startsAt endsAt timeZone venue onlineUrl }
+    ... on CallForApplications { opensAt deadline eligibility isOpen }";
+
+/// Creates a post as `token` with `input` (`organisationId` of `slug` added), checks that
+/// it succeeded, and returns it.
+pub async fn create_post(app: &TestApp, token: &str, slug: &str, input: Value) -> Value {
+    let mut input = input;
+    input["organisationId"] = organisation_gid(app, slug).await.into();
+    let mutation = format!(
+        "mutation ($input: CreatePostInput!) {{ createPost(input: $input) {{
+            post {{ {POST_FIELDS} }} userErrors {{ field message code }} }} }}"
+    );
+    let data = app
+        .data_as(token, &mutation, json!({ "input": input }))
+        .await;
+    let payload = &data["createPost"];
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    payload["post"].clone()
+}
+
+/// Publishes a post as `token`, checks that it succeeded, and returns it.
+pub async fn publish_post(app: &TestApp, token: &str, id: &Value) -> Value {
+    let mutation = format!(
+        "mutation ($id: ID!) {{ publishPost(input: {{postId: $id}}) {{
+            post {{ {POST_FIELDS} }} userErrors {{ field message code }} }} }}"
+    );
+    let data = app.data_as(token, &mutation, json!({ "id": id })).await;
+    let payload = &data["publishPost"];
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    payload["post"].clone()
+}
+
+/// Creates and publishes a news post titled `title`; returns it.
+pub async fn publish_news(app: &TestApp, token: &str, slug: &str, title: &str) -> Value {
+    let draft = create_post(app, token, slug, json!({ "kind": "NEWS", "title": title })).await;
+    publish_post(app, token, &draft["id"]).await
 }

@@ -1,0 +1,97 @@
+//! The outbox: events written in the transaction of the change they announce, read back in
+//! order by the live feeds and by subscribers that resume.
+
+use chrono::NaiveDateTime;
+use diesel::{ExpressionMethods as _, QueryDsl as _, Queryable, Selectable, SelectableHelper as _};
+use diesel_async::RunQueryDsl as _;
+
+use super::schema::events;
+use super::{DbConn, DbError};
+
+/// The topic of the event a post's publication writes; its subject is the post.
+pub const POST_PUBLISHED: &str = "post_published";
+
+/// The key of the PostgreSQL advisory lock that makes event ids visible in order.
+pub const EVENT_ORDER_LOCK: i64 = 0x6875_625f_6576_7473;
+
+/// One row of the outbox.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    pub topic: String,
+    pub subject_id: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// Appends an event inside a write transaction (`$c`, on PostgreSQL when `$pg`).
+///
+/// On PostgreSQL it first takes a transaction-level advisory lock, held until commit: the
+/// next writer gets its id only after this one commits, so ids become visible in increasing
+/// order and a reader that has seen id N never later finds a smaller one. SQLite writers
+/// already take turns.
+#[macro_export]
+macro_rules! append_event {
+    ($c:expr, $pg:expr, $topic:expr, $subject:expr, $now:expr) => {{
+        use diesel::ExpressionMethods as _;
+        use diesel_async::RunQueryDsl as _;
+        if $pg {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>($crate::db::events::EVENT_ORDER_LOCK)
+                .execute(&mut *$c)
+                .await?;
+        }
+        diesel::insert_into($crate::db::schema::events::table)
+            .values((
+                $crate::db::schema::events::topic.eq($topic),
+                $crate::db::schema::events::subject_id.eq($subject),
+                $crate::db::schema::events::created_at.eq($now),
+            ))
+            .execute(&mut *$c)
+            .await?;
+    }};
+}
+
+/// Events of `topic` after `after_id`, oldest first, at most `limit`.
+pub async fn after(
+    conn: &mut DbConn,
+    topic: &str,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, DbError> {
+    let rows = crate::on_conn!(conn, |c| {
+        events::table
+            .filter(events::topic.eq(topic))
+            .filter(events::id.gt(after_id))
+            .order_by(events::id.asc())
+            .limit(limit)
+            .select(EventRow::as_select())
+            .load(c)
+            .await
+    })?;
+
+    Ok(rows)
+}
+
+/// The id of the newest event, or 0 when there is none.
+pub async fn latest_id(conn: &mut DbConn) -> Result<i64, DbError> {
+    let id: Option<i64> = crate::on_conn!(conn, |c| {
+        events::table
+            .select(diesel::dsl::max(events::id))
+            .get_result(c)
+            .await
+    })?;
+
+    Ok(id.unwrap_or(0))
+}
+
+/// Deletes the events written before `cutoff`; returns how many.
+pub async fn prune(conn: &mut DbConn, cutoff: NaiveDateTime) -> Result<usize, DbError> {
+    let deleted = crate::on_conn!(conn, |c| {
+        diesel::delete(events::table.filter(events::created_at.lt(cutoff)))
+            .execute(c)
+            .await
+    })?;
+
+    Ok(deleted)
+}

@@ -1,0 +1,196 @@
+//! Finding posts: `posts` on `Query` and on every organisation, with their filter and order
+//! inputs.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+
+use super::connection::{Connection, TotalCount};
+use super::directory::OrderDirection;
+use super::error::{ApiError, ApiResult};
+use super::ids::NodeId;
+use super::organisation::Country;
+use super::post::{Post, PostKind, PostStatus, preload};
+use super::scalars::DateTime;
+use crate::db::Database;
+use crate::domain::pagination::PageArgs;
+use crate::domain::posts::{self, PostListFilter, PostOrder as DomainOrder};
+use crate::domain::user::Actor;
+
+/// A range of time, for events that overlap it.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct TimeRange {
+    /// The start of the range.
+    from: DateTime,
+    /// The end of the range; after `from`.
+    to: DateTime,
+}
+
+/// Narrows a list of posts. Every field left out or null matches all; an empty list matches
+/// none. Fields combine with AND, values within a field with OR.
+#[derive(Clone, Debug, Default, InputObject)]
+pub struct PostFilter {
+    /// Only these kinds of post.
+    kinds: Option<Vec<PostKind>>,
+    /// Only posts of these organisations.
+    organisation_ids: Option<Vec<ID>>,
+    /// Only posts carrying at least one of these tags.
+    tags: Option<Vec<String>>,
+    /// Only posts of organisations seated in these Member States.
+    countries: Option<Vec<Country>>,
+    /// Words to find in the title, summary or body, all of them, ignoring case and word
+    /// endings (`applications` finds `application`). Ranked: title matches first. At most
+    /// 200 characters.
+    search: Option<String>,
+    /// Only calls for applications open right now.
+    #[graphql(default)]
+    open_calls_only: bool,
+    /// Only events that overlap this range.
+    events_between: Option<TimeRange>,
+    /// Only posts in these statuses; `[PUBLISHED]` when left out. Drafts are listed only
+    /// for organisations you belong to.
+    statuses: Option<Vec<PostStatus>>,
+}
+
+impl PostFilter {
+    fn into_domain(self, organisation: Option<i64>) -> ApiResult<PostListFilter> {
+        let organisation_ids = match (self.organisation_ids, organisation) {
+            (_, Some(id)) => Some(vec![id]),
+            (Some(ids), None) => Some(
+                ids.iter()
+                    .map(|id| match NodeId::decode(id)? {
+                        NodeId::Organisation(id) => Ok(id),
+                        _ => Err(ApiError::BadUserInput(format!(
+                            "`{}` in `organisationIds` is not an organisation",
+                            id.as_str()
+                        ))),
+                    })
+                    .collect::<ApiResult<Vec<i64>>>()?,
+            ),
+            (None, None) => None,
+        };
+        Ok(PostListFilter {
+            kinds: self
+                .kinds
+                .map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            organisation_ids,
+            tags: self.tags,
+            countries: self
+                .countries
+                .map(|countries| countries.into_iter().map(Into::into).collect()),
+            search: self.search,
+            open_calls_only: self.open_calls_only,
+            events_between: self.events_between.map(|range| (range.from.0, range.to.0)),
+            statuses: self
+                .statuses
+                .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+        })
+    }
+}
+
+/// What to sort posts by. Equal values keep the order in which the posts were created
+/// (reversed when descending), so the order is total and pages never overlap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum PostOrderField {
+    /// When published, newest first unless `direction` says otherwise; drafts by when they
+    /// were started.
+    PublishedAt,
+    /// When the event starts, soonest first; lists only event announcements.
+    StartsAt,
+    /// The call's deadline, soonest first; lists only calls for applications.
+    Deadline,
+    /// How well the post matches `filter.search`, best first; needs a search.
+    Relevance,
+}
+
+/// How to sort a list of posts.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct PostOrder {
+    /// The field to sort by.
+    field: PostOrderField,
+    /// Which way; each field's natural direction when left out.
+    direction: Option<OrderDirection>,
+}
+
+impl From<PostOrder> for DomainOrder {
+    fn from(order: PostOrder) -> Self {
+        let field = match order.field {
+            PostOrderField::PublishedAt => posts::PostOrderField::PublishedAt,
+            PostOrderField::StartsAt => posts::PostOrderField::StartsAt,
+            PostOrderField::Deadline => posts::PostOrderField::Deadline,
+            PostOrderField::Relevance => posts::PostOrderField::Relevance,
+        };
+        Self {
+            field: Some(field),
+            descending: order.direction.map(|d| d == OrderDirection::Desc),
+        }
+    }
+}
+
+/// Lists posts for `posts` and `Organisation.posts`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the Relay arguments plus filter, order and scope"
+)]
+pub async fn list(
+    ctx: &Context<'_>,
+    organisation: Option<i64>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+    filter: Option<PostFilter>,
+    order_by: Option<PostOrder>,
+) -> ApiResult<Connection<Post>> {
+    let db = ctx.data_unchecked::<Database>();
+    let actor = ctx.data_unchecked::<Actor>();
+    let filter = filter.unwrap_or_default().into_domain(organisation)?;
+    let order = order_by.map(DomainOrder::from).unwrap_or_default();
+    let args = PageArgs {
+        first,
+        after,
+        last,
+        before,
+    };
+
+    let page = posts::list_posts(db, actor, &filter, order, &args).await?;
+    let loaded: Vec<_> = page.edges.iter().map(|(_, post)| post.clone()).collect();
+    preload(ctx, &loaded).await?;
+
+    Ok(Connection::new(
+        page,
+        TotalCount::Posts(filter, order),
+        Post::from,
+    ))
+}
+
+/// The entry point for posts on `Query`.
+#[derive(Default)]
+pub struct PostQuery;
+
+#[Object]
+impl PostQuery {
+    /// Posts you may read, a page at a time: published ones unless `filter.statuses` says
+    /// otherwise; newest first, or best match first with a `search`; 20 to a page unless
+    /// `first` or `last` says otherwise. `PLATFORM` posts need a signed-in member of an
+    /// organisation or the Secretariat.
+    #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the Relay arguments plus filter and order"
+    )]
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+        first: Option<i32>,
+        #[graphql(desc = "Start after the post with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+        last: Option<i32>,
+        #[graphql(desc = "End before the post with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which posts to include; all published ones when left out.")]
+        filter: Option<PostFilter>,
+        #[graphql(desc = "How to sort them; see `PostOrderField` for the defaults.")]
+        order_by: Option<PostOrder>,
+    ) -> ApiResult<Connection<Post>> {
+        list(ctx, None, first, after, last, before, filter, order_by).await
+    }
+}
