@@ -1,6 +1,7 @@
 //! The integration tests: one binary, real servers, real HTTP, on SQLite and PostgreSQL.
 
 mod auth;
+mod calls;
 mod cli;
 mod database;
 mod directory;
@@ -12,6 +13,7 @@ mod members;
 mod node;
 mod pagination;
 mod playground;
+mod post_lists;
 mod posts;
 mod schema_file;
 mod support;
