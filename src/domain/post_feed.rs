@@ -51,9 +51,15 @@ pub struct PublishedPost {
 impl PublishedPost {
     /// The opaque cursor a client passes as `after` to resume after this event.
     pub fn cursor(&self) -> String {
-        let micros = self.event_at.and_utc().timestamp_micros();
-        URL_SAFE_NO_PAD.encode(format!("e:{}:{micros}", self.event_id))
+        encode_cursor(self.event_id, self.event_at)
     }
+}
+
+/// A cursor names the event and when it was written, so that one older than the retention
+/// period can be refused without a query.
+fn encode_cursor(event_id: i64, at: NaiveDateTime) -> String {
+    let micros = at.and_utc().timestamp_micros();
+    URL_SAFE_NO_PAD.encode(format!("e:{event_id}:{micros}"))
 }
 
 /// Which publications a subscriber wants; `None` leaves a dimension open.
@@ -115,6 +121,15 @@ impl PostFeed {
         if let Err(error) = self.dispatch().await {
             tracing::warn!(error = ?error, "cannot dispatch live events now; the next dispatch will");
         }
+    }
+
+    /// A cursor for "now": subscribing with it as `after` delivers everything published
+    /// from this moment, however late the subscription starts.
+    pub async fn current_cursor(&self) -> Result<String, DomainError> {
+        let mut conn = self.db.conn().await?;
+        let latest = events::latest_id(&mut conn).await?;
+
+        Ok(encode_cursor(latest, db::now()))
     }
 
     /// Deletes events older than the retention period; returns how many.

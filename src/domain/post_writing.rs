@@ -121,8 +121,12 @@ pub async fn publish_post(db: &Database, feed: &PostFeed, actor: &Actor, id: i64
     if !queries::publish(&mut conn, id, post.version, db::now()).await? {
         return Ok(Err(PostProblem::Changed));
     }
+    // Dispatching waits its turn and takes a connection of its own: holding this one
+    // meanwhile could leave every connection with a writer waiting for its turn.
+    drop(conn);
     feed.dispatch_after_commit().await;
 
+    let mut conn = db.conn().await?;
     Ok(Ok(load(&mut conn, id).await?))
 }
 

@@ -9,6 +9,7 @@ mod directory_management;
 mod harness;
 mod http_spec;
 mod invitations;
+mod live_feed;
 mod members;
 mod node;
 mod pagination;
