@@ -112,6 +112,11 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
+/// The global ID of a post, for links to it from outside the graph, such as feeds.
+pub fn post_global_id(id: i64) -> String {
+    ids::NodeId::Post(id).encode().0
+}
+
 /// The cost of a list field: its page size times the cost of what is selected in it.
 fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let size = first

@@ -1,6 +1,7 @@
 //! HTTP: the router, GraphQL over HTTP, the playground, health and metrics, and serving.
 
 mod access_log;
+mod feeds;
 mod graphql;
 mod health;
 mod media;
@@ -51,6 +52,7 @@ impl AppState {
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
         .merge(playground::routes())
+        .merge(feeds::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))

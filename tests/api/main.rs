@@ -6,6 +6,7 @@ mod cli;
 mod database;
 mod directory;
 mod directory_management;
+mod feeds;
 mod harness;
 mod http_spec;
 mod invitations;
