@@ -63,7 +63,7 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let state = startup::prepare(config).await?;
+    let state = startup::prepare_with_demo(config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

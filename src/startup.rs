@@ -11,7 +11,7 @@ use crate::domain::membership::{self, MemberRole};
 use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
 use crate::domain::user::PlatformRole;
-use crate::domain::{DomainError, accounts, directory, sample_directory};
+use crate::domain::{DomainError, accounts, directory, sample_directory, sample_posts};
 use crate::graphql;
 use crate::http::AppState;
 
@@ -32,27 +32,42 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
 }
 
 /// Everything `serve` needs before it binds: token keys, a migrated database (with the
-/// sample directory and a demo admin if it was an empty SQLite file), and the schema.
+/// sample directory if it was empty and sample data is on), the live feed, and the schema.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    Ok(prepare_seeded(config).await?.0)
+}
+
+/// Like [`prepare`], and on a new SQLite database also demo accounts and sample posts: what
+/// the `serve` command starts with, so that a first run shows something to try.
+pub async fn prepare_with_demo(config: &Config) -> anyhow::Result<AppState> {
+    let (state, seeded) = prepare_seeded(config).await?;
+    // Demo accounts only on the embedded default: a production database never gets an
+    // account whose password went to a console.
+    if seeded && config.database_url.is_sqlite() {
+        create_demo_content(&state.db, &state.feed).await?;
+    }
+
+    Ok(state)
+}
+
+/// The state, and whether the sample directory was loaded just now.
+async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
     let keys = token_keys(config)?;
     let db = open_database(config).await?;
-    if config.sample_data {
-        let seeded = sample_directory::seed_if_empty(&db)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot load the sample directory: {e:?}"))?;
-        // Demo accounts only on the embedded default: a production database never gets
-        // an account whose password went to a console.
-        if seeded && config.database_url.is_sqlite() {
-            create_demo_accounts(&db).await?;
-        }
-    }
     let feed = PostFeed::start(db.clone(), config.feed)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the live feed: {e:?}"))?;
     feed.spawn_pruning();
+    let seeded = if config.sample_data {
+        sample_directory::seed_if_empty(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the sample directory: {e:?}"))?
+    } else {
+        false
+    };
     let schema = graphql::schema(db.clone(), keys.clone(), feed.clone(), config.limits);
 
-    Ok(AppState::new(db, schema, keys, feed))
+    Ok((AppState::new(db, schema, keys, feed), seeded))
 }
 
 /// The keys that sign access tokens: from `HUB_TOKEN_SECRET`, or on SQLite from a secret
@@ -132,8 +147,8 @@ pub const DEMO_OWNER_EMAIL: &str = "demo-owner@example.org";
 const DEMO_ENTITY_SLUG: &str = "asean-isis";
 
 /// Creates a demo Secretariat admin and a demo owner of a sample entity, each with a random
-/// password printed once.
-async fn create_demo_accounts(db: &Database) -> anyhow::Result<()> {
+/// password printed once, and the sample posts of that entity, written by its demo owner.
+async fn create_demo_content(db: &Database, feed: &PostFeed) -> anyhow::Result<()> {
     let fail = |e: DomainError| anyhow::anyhow!("cannot create the demo accounts: {e:?}");
     let admin_password = random_text(20)?;
     let owner_password = random_text(20)?;
@@ -156,6 +171,9 @@ async fn create_demo_accounts(db: &Database) -> anyhow::Result<()> {
         membership::enrol(db, entity.id, owner.id, MemberRole::Owner)
             .await
             .map_err(fail)?;
+        sample_posts::publish_samples(db, feed, owner.id, entity.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot publish the sample posts: {e:?}"))?;
         println!(
             "Demo accounts were created in this new database; their passwords are shown only now.\n  \
              Secretariat admin: {DEMO_ADMIN_EMAIL}  password: {admin_password}\n  \

@@ -20,6 +20,7 @@ pub mod post_input;
 pub mod post_writing;
 pub mod posts;
 pub mod sample_directory;
+pub mod sample_posts;
 pub mod sign_in;
 mod text_enum;
 pub mod token;

@@ -63,6 +63,7 @@ pub struct PostPublished {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live feeds, over WebSocket on `/graphql` (`graphql-transport-ws` or `graphql-ws`).
 #[Subscription]
 impl Subscription {
     /// Each post as it is published, among those you may read: a `PLATFORM` post never

@@ -166,7 +166,9 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
     let client = reqwest::Client::new();
     let response = client
         .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&serde_json::json!({ "query": "{ organisations { totalCount } }" }))
+        .json(&serde_json::json!({
+            "query": "{ organisations { totalCount } posts { totalCount } }"
+        }))
         .send()
         .await
         .expect("the server answers");
@@ -198,6 +200,9 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
         "{first_line}"
     );
     assert_eq!(body["data"]["organisations"]["totalCount"], 29);
+    // Sample posts come with the demo accounts, on a new SQLite database only.
+    let sample_posts = if backend == Backend::Sqlite { 3 } else { 0 };
+    assert_eq!(body["data"]["posts"]["totalCount"], sample_posts, "{body}");
     assert!(status.success(), "exit status {status}");
     assert!(
         rest.iter().any(|line| line.contains("request answered")),

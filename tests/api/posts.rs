@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestApp, on_both_backends};
 use crate::support::{
-    POST_FIELDS, add_applicant, create_post, member_of, organisation_gid, outsider, publish_news,
-    publish_post,
+    POST_FIELDS, add_applicant, create_post, member_of, organisation_gid, outsider, publish_post,
 };
 
 const CREATE: &str = "mutation ($input: CreatePostInput!) { createPost(input: $input) {
@@ -105,11 +104,9 @@ async fn a_draft_is_visible_only_to_its_organisation(app: TestApp) {
         json!([]),
         "drafts are not published"
     );
-    let publish = format!(
-        "mutation ($id: ID!) {{ publishPost(input: {{postId: $id}}) {{ post {{ id }} }} }}"
-    );
+    let publish = "mutation ($id: ID!) { publishPost(input: {postId: $id}) { post { id } } }";
     let body: Value = app
-        .post_with_token(&other_member, &publish, by_id.clone())
+        .post_with_token(&other_member, publish, by_id.clone())
         .await
         .json()
         .await
