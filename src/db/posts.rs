@@ -12,7 +12,7 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
-use super::post_search::{SearchQuery, search_filter, search_rank};
+use super::post_search::{ResolvedSearch, SearchQuery, search_filter, search_rank};
 use super::schema::{organisations, post_tags, posts};
 use super::{DbConn, DbError, PageRows, events};
 
@@ -180,8 +180,9 @@ pub struct PostPageQuery {
 
 /// Builds a boxed `posts` query with the filter applied; the backend is inferred.
 macro_rules! filtered {
-    ($filter:expr, $pg:expr) => {{
+    ($filter:expr, $search:expr) => {{
         let filter: &PostFilter = $filter;
+        let search: &Option<ResolvedSearch> = $search;
         let mut query = posts::table.into_boxed();
         query = query.filter(posts::status.eq_any(filter.statuses.clone()));
         query = query.filter(
@@ -210,8 +211,8 @@ macro_rules! filtered {
                 .select(organisations::id);
             query = query.filter(posts::organisation_id.eq_any(seated));
         }
-        if let Some(search) = &filter.search {
-            query = query.filter(search_filter(search, $pg));
+        if let Some(search) = search {
+            query = query.filter(search_filter(search));
         }
         if let Some(at) = filter.open_calls_at {
             query = query.filter(
@@ -265,9 +266,9 @@ pub async fn page(
     filter: &PostFilter,
     page: &PostPageQuery,
 ) -> Result<PageRows<(PostRow, Option<f64>)>, DbError> {
-    let pg = matches!(conn, DbConn::Pg(_));
+    let search = resolve(conn, filter).await?;
     let rows: Vec<(PostRow, Option<f64>)> = crate::on_conn!(conn, |c| {
-        let mut query = filtered!(filter, pg);
+        let mut query = filtered!(filter, &search);
         let limit = page.limit + 1;
         match page.sort {
             PostSortKey::PublishedAt => {
@@ -318,16 +319,15 @@ pub async fn page(
                 )
             }
             PostSortKey::Relevance => {
-                let Some(search) = &filter.search else {
+                let Some(search) = &search else {
                     return Ok(PageRows {
                         rows: Vec::new(),
                         has_more: false,
                     });
                 };
-                let query =
-                    keyset_order!(query, page, search_rank(search, pg), PostKeyset::Relevance);
+                let query = keyset_order!(query, page, search_rank(search), PostKeyset::Relevance);
                 query
-                    .select((PostRow::as_select(), search_rank(search, pg)))
+                    .select((PostRow::as_select(), search_rank(search)))
                     .limit(limit)
                     .load::<(PostRow, f64)>(c)
                     .await
@@ -343,6 +343,16 @@ pub async fn page(
     Ok(PageRows::from_extra_row(rows, page.limit, page.from_end))
 }
 
+async fn resolve(
+    conn: &mut DbConn,
+    filter: &PostFilter,
+) -> Result<Option<ResolvedSearch>, DbError> {
+    match &filter.search {
+        Some(search) => Ok(Some(search.resolve(conn).await?)),
+        None => Ok(None),
+    }
+}
+
 fn without_rank(
     rows: diesel::QueryResult<Vec<PostRow>>,
 ) -> diesel::QueryResult<Vec<(PostRow, Option<f64>)>> {
@@ -355,9 +365,9 @@ pub async fn count(
     filter: &PostFilter,
     sort: PostSortKey,
 ) -> Result<i64, DbError> {
-    let pg = matches!(conn, DbConn::Pg(_));
+    let search = resolve(conn, filter).await?;
     let total = crate::on_conn!(conn, |c| {
-        let mut query = filtered!(filter, pg);
+        let mut query = filtered!(filter, &search);
         match sort {
             PostSortKey::StartsAt => query = query.filter(posts::kind.eq("EVENT")),
             PostSortKey::Deadline => query = query.filter(posts::kind.eq("CALL_FOR_APPLICATIONS")),

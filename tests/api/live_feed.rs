@@ -199,7 +199,32 @@ async fn a_subscriber_too_slow_to_keep_up_is_told_and_dropped(app: TestApp) {
     assert!(stream.next().await.is_none(), "the stream ends");
 }
 
+async fn events_older_than_the_retention_period_are_pruned(app: TestApp) {
+    let editor = member_of(&app, "acb", MemberRole::Editor).await;
+    publish_news(&app, &editor, "acb", "Old news").await;
+    publish_news(&app, &editor, "acb", "Older news").await;
+    let keep_a_day = FeedOptions {
+        retention: chrono::TimeDelta::days(1),
+        ..FeedOptions::default()
+    };
+    let keep_nothing = FeedOptions {
+        retention: chrono::TimeDelta::zero(),
+        ..FeedOptions::default()
+    };
+
+    let kept = PostFeed::start(app.db.clone(), keep_a_day).await.unwrap();
+    let pruned_while_young = kept.prune().await.unwrap();
+    let pruning = PostFeed::start(app.db.clone(), keep_nothing).await.unwrap();
+    let pruned = pruning.prune().await.unwrap();
+    let pruned_again = pruning.prune().await.unwrap();
+
+    assert_eq!(pruned_while_young, 0);
+    assert_eq!(pruned, 2);
+    assert_eq!(pruned_again, 0);
+}
+
 on_both_backends!(
+    events_older_than_the_retention_period_are_pruned,
     a_subscriber_receives_exactly_the_posts_it_may_see,
     filters_select_the_publications_received,
     a_subscriber_that_resumes_misses_nothing_and_sees_nothing_twice,
