@@ -45,6 +45,19 @@ pub enum ApplicationScope {
     Organisation(i64),
 }
 
+/// A boxed `call_applications` query limited to `$scope`; the backend is inferred.
+macro_rules! in_scope {
+    ($scope:expr) => {{
+        let query = call_applications::table.into_boxed();
+        match $scope {
+            ApplicationScope::Call(id) => query.filter(call_applications::call_id.eq(id)),
+            ApplicationScope::Organisation(id) => {
+                query.filter(call_applications::organisation_id.eq(id))
+            }
+        }
+    }};
+}
+
 /// Inserts an application; `None` when the organisation has already answered the call.
 pub async fn insert(
     conn: &mut DbConn,
@@ -77,13 +90,7 @@ pub async fn page(
     from_end: bool,
 ) -> Result<PageRows<CallApplicationRow>, DbError> {
     let rows: Vec<CallApplicationRow> = crate::on_conn!(conn, |c| {
-        let mut query = call_applications::table.into_boxed();
-        query = match scope {
-            ApplicationScope::Call(id) => query.filter(call_applications::call_id.eq(id)),
-            ApplicationScope::Organisation(id) => {
-                query.filter(call_applications::organisation_id.eq(id))
-            }
-        };
+        let mut query = in_scope!(scope);
         if let Some(after) = after {
             query = query.filter(call_applications::id.gt(after));
         }
@@ -108,13 +115,7 @@ pub async fn page(
 /// How many applications `scope` holds.
 pub async fn count(conn: &mut DbConn, scope: ApplicationScope) -> Result<i64, DbError> {
     let total = crate::on_conn!(conn, |c| {
-        let query = call_applications::table.into_boxed();
-        let query = match scope {
-            ApplicationScope::Call(id) => query.filter(call_applications::call_id.eq(id)),
-            ApplicationScope::Organisation(id) => {
-                query.filter(call_applications::organisation_id.eq(id))
-            }
-        };
+        let query = in_scope!(scope);
         query.select(count_star()).get_result(c).await
     })?;
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::pagination::{Page, PageArgs, decode_id_cursor, encode_id_cursor};
+use super::pagination::{Page, PageArgs, encode_id_cursor};
 use super::post::{Post, PostKind};
 use super::posts::{may_read, posts_by_ids};
 use super::text_enum::text_enum;
@@ -281,16 +281,7 @@ async fn page(
     args: &PageArgs,
 ) -> Result<Page<CallApplication>, DomainError> {
     let window = args.window()?;
-    let after = args
-        .after
-        .as_deref()
-        .map(|c| decode_id_cursor("after", c))
-        .transpose()?;
-    let before = args
-        .before
-        .as_deref()
-        .map(|c| decode_id_cursor("before", c))
-        .transpose()?;
+    let (after, before) = args.id_bounds()?;
 
     let mut conn = db.conn().await?;
     let rows = queries::page(

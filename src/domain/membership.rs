@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use std::collections::HashMap;
 
-use super::pagination::{Page, PageArgs, decode_id_cursor, encode_id_cursor};
+use super::pagination::{Page, PageArgs, encode_id_cursor};
 use super::text_enum::text_enum;
 use super::user::Actor;
 use super::{DomainError, permissions};
@@ -73,16 +73,7 @@ pub async fn list_members(
         return Ok(None);
     }
     let window = args.window()?;
-    let after = args
-        .after
-        .as_deref()
-        .map(|c| decode_id_cursor("after", c))
-        .transpose()?;
-    let before = args
-        .before
-        .as_deref()
-        .map(|c| decode_id_cursor("before", c))
-        .transpose()?;
+    let (after, before) = args.id_bounds()?;
 
     let mut conn = db.conn().await?;
     let page = queries::page_of_organisation(

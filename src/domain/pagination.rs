@@ -61,6 +61,19 @@ impl PageArgs {
     }
 }
 
+impl PageArgs {
+    /// The `after` and `before` cursors of a list ordered by id, read.
+    pub fn id_bounds(&self) -> Result<(Option<i64>, Option<i64>), DomainError> {
+        let read = |argument: &str, cursor: &Option<String>| {
+            cursor
+                .as_deref()
+                .map(|c| decode_id_cursor(argument, c))
+                .transpose()
+        };
+        Ok((read("after", &self.after)?, read("before", &self.before)?))
+    }
+}
+
 /// One page of a list: each item with its cursor, and whether more lie either side.
 #[derive(Clone, Debug)]
 pub struct Page<T> {

@@ -1,8 +1,6 @@
 //! What an author may write in a post, checked before anything is stored.
 
-use chrono::{DateTime, Utc};
-
-use super::post::{PostKind, Visibility};
+use super::post::{CallDetails, EventDetails, PostKind, Visibility};
 use super::validation::{FieldProblem, check_web_address, optional_text};
 use crate::db::posts::PostContent;
 
@@ -14,25 +12,6 @@ const MAX_TAG_LENGTH: usize = 40;
 const MAX_SUMMARY_LENGTH: usize = 1_000;
 const MAX_BODY_LENGTH: usize = 100_000;
 
-/// When and where an event happens, as the author gives it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EventInput {
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub time_zone: String,
-    pub venue: Option<String>,
-    pub online_url: Option<String>,
-    pub registration_url: Option<String>,
-}
-
-/// When a call takes applications, as the author gives it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallInput {
-    pub opens_at: Option<DateTime<Utc>>,
-    pub deadline: DateTime<Utc>,
-    pub eligibility: Option<String>,
-}
-
 /// Everything a post says, whole: a new post, or an edit merged into a stored one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PostText {
@@ -41,8 +20,8 @@ pub struct PostText {
     pub body: String,
     pub tags: Vec<String>,
     pub visibility: Visibility,
-    pub event: Option<EventInput>,
-    pub call: Option<CallInput>,
+    pub event: Option<EventDetails>,
+    pub call: Option<CallDetails>,
 }
 
 /// Checks a post of `kind` and puts it in the terms the queries use, with its tags
@@ -108,7 +87,7 @@ pub fn checked(
     Ok((content, tags))
 }
 
-fn add_event(content: &mut PostContent, event: &EventInput) -> Result<(), FieldProblem> {
+fn add_event(content: &mut PostContent, event: &EventDetails) -> Result<(), FieldProblem> {
     if event.ends_at <= event.starts_at {
         return Err(FieldProblem::new("event.endsAt", "must be after the start"));
     }
@@ -137,7 +116,7 @@ fn add_event(content: &mut PostContent, event: &EventInput) -> Result<(), FieldP
     Ok(())
 }
 
-fn add_call(content: &mut PostContent, call: &CallInput) -> Result<(), FieldProblem> {
+fn add_call(content: &mut PostContent, call: &CallDetails) -> Result<(), FieldProblem> {
     if call.opens_at.is_some_and(|opens| opens >= call.deadline) {
         return Err(FieldProblem::new(
             "call.deadline",
@@ -176,6 +155,8 @@ fn checked_tags(tags: &[String]) -> Result<Vec<String>, FieldProblem> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::DateTime;
+
     use super::*;
 
     fn news() -> PostText {
@@ -237,7 +218,7 @@ mod tests {
     #[test]
     fn an_event_ends_after_it_starts_in_a_real_time_zone() {
         let start = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let event = EventInput {
+        let event = EventDetails {
             starts_at: start,
             ends_at: start,
             time_zone: "Asia/Jakarta".into(),
@@ -245,17 +226,17 @@ mod tests {
             online_url: None,
             registration_url: None,
         };
-        let text = |event: EventInput| PostText {
+        let text = |event: EventDetails| PostText {
             event: Some(event),
             ..news()
         };
 
         let same_time = checked(PostKind::Event, &text(event.clone()));
-        let later = EventInput {
+        let later = EventDetails {
             ends_at: start + chrono::Duration::hours(2),
             ..event
         };
-        let bad_zone = EventInput {
+        let bad_zone = EventDetails {
             time_zone: "Asia/Atlantis".into(),
             ..later.clone()
         };

@@ -1,9 +1,9 @@
 //! Writing posts: drafts, edits, publication and archiving, by an organisation's editors.
 
 use super::organisation::{AccreditationStatus, Organisation, OrganisationProfile};
-use super::post::{Post, PostDetails, PostKind, PostStatus};
+use super::post::{CallDetails, EventDetails, Post, PostDetails, PostKind, PostStatus};
 use super::post_feed::PostFeed;
-use super::post_input::{self, CallInput, EventInput, PostText};
+use super::post_input::{self, PostText};
 use super::posts::{may_read, with_tags};
 use super::user::Actor;
 use super::validation::FieldProblem;
@@ -38,8 +38,8 @@ pub struct PostEdit {
     pub body: Option<String>,
     pub tags: Option<Vec<String>>,
     pub visibility: Option<super::post::Visibility>,
-    pub event: Option<EventInput>,
-    pub call: Option<CallInput>,
+    pub event: Option<EventDetails>,
+    pub call: Option<CallDetails>,
 }
 
 /// The outcome of a write: the post, or what the user must fix.
@@ -203,25 +203,8 @@ fn check_may_publish(organisation: &Organisation) -> Result<(), DomainError> {
 fn merged(post: &Post, edit: PostEdit) -> PostText {
     let (event, call) = match &post.details {
         PostDetails::News => (None, None),
-        PostDetails::Event(event) => (
-            Some(EventInput {
-                starts_at: event.starts_at,
-                ends_at: event.ends_at,
-                time_zone: event.time_zone.clone(),
-                venue: event.venue.clone(),
-                online_url: event.online_url.clone(),
-                registration_url: event.registration_url.clone(),
-            }),
-            None,
-        ),
-        PostDetails::Call(call) => (
-            None,
-            Some(CallInput {
-                opens_at: call.opens_at,
-                deadline: call.deadline,
-                eligibility: call.eligibility.clone(),
-            }),
-        ),
+        PostDetails::Event(event) => (Some(event.clone()), None),
+        PostDetails::Call(call) => (None, Some(call.clone())),
     };
 
     PostText {

@@ -5,9 +5,10 @@ use chrono::{TimeDelta, Utc};
 
 use super::DomainError;
 use super::accounts;
+use super::post::{CallDetails, EventDetails};
 use super::post::{PostKind, Visibility};
 use super::post_feed::PostFeed;
-use super::post_input::{CallInput, EventInput, PostText};
+use super::post_input::PostText;
 use super::post_writing::{self, NewPostDraft};
 use crate::db::Database;
 
@@ -41,7 +42,7 @@ pub async fn publish_samples(
         (
             PostKind::Event,
             PostText {
-                event: Some(EventInput {
+                event: Some(EventDetails {
                     starts_at: day(21),
                     ends_at: day(21) + TimeDelta::hours(6),
                     time_zone: "Asia/Kuala_Lumpur".into(),
@@ -61,7 +62,7 @@ pub async fn publish_samples(
         (
             PostKind::CallForApplications,
             PostText {
-                call: Some(CallInput {
+                call: Some(CallDetails {
                     opens_at: None,
                     deadline: day(45),
                     eligibility: Some("Accredited entities and ASEAN centres.".into()),

@@ -48,6 +48,19 @@ impl NodeId {
     }
 }
 
+/// Reads a list of organisation IDs; `argument` names the list in the error.
+pub fn organisation_ids(argument: &str, ids: &[ID]) -> Result<Vec<i64>, ApiError> {
+    ids.iter()
+        .map(|id| match NodeId::decode(id)? {
+            NodeId::Organisation(key) => Ok(key),
+            _ => Err(ApiError::BadUserInput(format!(
+                "`{}` in `{argument}` is not an organisation",
+                id.as_str()
+            ))),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

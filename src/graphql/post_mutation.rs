@@ -8,9 +8,9 @@ use super::post::{Post, PostKind, PostVisibility};
 use super::scalars::DateTime;
 use super::user_error::{UserError, UserErrorCode};
 use crate::db::Database;
-use crate::domain::post::PostStatus;
+use crate::domain::post::{CallDetails, EventDetails, PostStatus};
 use crate::domain::post_feed::PostFeed;
-use crate::domain::post_input::{CallInput, EventInput, PostText};
+use crate::domain::post_input::PostText;
 use crate::domain::post_writing::{self, NewPostDraft, PostEdit, PostOutcome, PostProblem};
 use crate::domain::user::Actor;
 
@@ -31,7 +31,7 @@ pub struct EventDetailsInput {
     registration_url: Option<String>,
 }
 
-impl From<EventDetailsInput> for EventInput {
+impl From<EventDetailsInput> for EventDetails {
     fn from(input: EventDetailsInput) -> Self {
         Self {
             starts_at: input.starts_at.0,
@@ -55,7 +55,7 @@ pub struct CallDetailsInput {
     eligibility: Option<String>,
 }
 
-impl From<CallDetailsInput> for CallInput {
+impl From<CallDetailsInput> for CallDetails {
     fn from(input: CallDetailsInput) -> Self {
         Self {
             opens_at: input.opens_at.map(|at| at.0),
@@ -163,8 +163,8 @@ impl PostMutation {
                 body: input.body,
                 tags: input.tags,
                 visibility: input.visibility.into(),
-                event: input.event.map(EventInput::from),
-                call: input.call.map(CallInput::from),
+                event: input.event.map(EventDetails::from),
+                call: input.call.map(CallDetails::from),
             },
         };
 
@@ -193,8 +193,8 @@ impl PostMutation {
             body: input.body,
             tags: input.tags,
             visibility: input.visibility.map(Into::into),
-            event: input.event.map(EventInput::from),
-            call: input.call.map(CallInput::from),
+            event: input.event.map(EventDetails::from),
+            call: input.call.map(CallDetails::from),
         };
 
         payload(post_writing::update_post(db, actor, id, edit).await)

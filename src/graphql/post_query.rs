@@ -5,8 +5,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 
 use super::connection::{Connection, TotalCount};
 use super::directory::OrderDirection;
-use super::error::{ApiError, ApiResult};
-use super::ids::NodeId;
+use super::error::ApiResult;
+use super::ids::organisation_ids;
 use super::organisation::Country;
 use super::post::{Post, PostKind, PostStatus, preload};
 use super::scalars::DateTime;
@@ -55,17 +55,7 @@ impl PostFilter {
     fn into_domain(self, organisation: Option<i64>) -> ApiResult<PostListFilter> {
         let organisation_ids = match (self.organisation_ids, organisation) {
             (_, Some(id)) => Some(vec![id]),
-            (Some(ids), None) => Some(
-                ids.iter()
-                    .map(|id| match NodeId::decode(id)? {
-                        NodeId::Organisation(id) => Ok(id),
-                        _ => Err(ApiError::BadUserInput(format!(
-                            "`{}` in `organisationIds` is not an organisation",
-                            id.as_str()
-                        ))),
-                    })
-                    .collect::<ApiResult<Vec<i64>>>()?,
-            ),
+            (Some(ids), None) => Some(organisation_ids("organisationIds", &ids)?),
             (None, None) => None,
         };
         Ok(PostListFilter {

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, SimpleObject, Subscription};
 use futures::{Stream, StreamExt as _};
 
 use super::error::{ApiError, ApiResult};
-use super::ids::NodeId;
+use super::ids::organisation_ids;
 use super::post::{Post, PostKind};
 use crate::domain::post_feed::{FeedFilter, PostFeed};
 use crate::domain::user::Actor;
@@ -25,17 +25,7 @@ impl PostFeedFilter {
     fn into_domain(self) -> ApiResult<FeedFilter> {
         let organisation_ids = self
             .organisation_ids
-            .map(|ids| {
-                ids.iter()
-                    .map(|id| match NodeId::decode(id)? {
-                        NodeId::Organisation(id) => Ok(id),
-                        _ => Err(ApiError::BadUserInput(format!(
-                            "`{}` in `organisationIds` is not an organisation",
-                            id.as_str()
-                        ))),
-                    })
-                    .collect::<ApiResult<Vec<i64>>>()
-            })
+            .map(|ids| organisation_ids("organisationIds", &ids))
             .transpose()?;
         Ok(FeedFilter {
             kinds: self
