@@ -10,6 +10,12 @@ use super::{DbConn, DbError};
 
 /// The topic of the event a post's publication writes; its subject is the post.
 pub const POST_PUBLISHED: &str = "post_published";
+/// A message was sent; its subject is the message.
+pub const MESSAGE_ADDED: &str = "message_added";
+/// A message was edited or deleted; its subject is the message.
+pub const MESSAGE_CHANGED: &str = "message_changed";
+/// A user's read position in a thread moved; its subject is the thread, its user the reader.
+pub const THREAD_READ: &str = "thread_read";
 
 /// The key of the PostgreSQL advisory lock that makes event ids visible in order.
 pub const EVENT_ORDER_LOCK: i64 = 0x6875_625f_6576_7473;
@@ -22,6 +28,9 @@ pub struct EventRow {
     pub topic: String,
     pub subject_id: i64,
     pub created_at: NaiveDateTime,
+    /// The one user an event concerns, such as whose read position moved; `None` for
+    /// events for everyone who may see the subject.
+    pub user_id: Option<i64>,
 }
 
 /// Appends an event inside a write transaction (`$c`, on PostgreSQL when `$pg`).
@@ -32,7 +41,10 @@ pub struct EventRow {
 /// already take turns.
 #[macro_export]
 macro_rules! append_event {
-    ($c:expr, $pg:expr, $topic:expr, $subject:expr, $now:expr) => {{
+    ($c:expr, $pg:expr, $topic:expr, $subject:expr, $now:expr) => {
+        $crate::append_event!($c, $pg, $topic, $subject, $now, None::<i64>)
+    };
+    ($c:expr, $pg:expr, $topic:expr, $subject:expr, $now:expr, $user:expr) => {{
         use diesel::ExpressionMethods as _;
         use diesel_async::RunQueryDsl as _;
         if $pg {
@@ -46,22 +58,23 @@ macro_rules! append_event {
                 $crate::db::schema::events::topic.eq($topic),
                 $crate::db::schema::events::subject_id.eq($subject),
                 $crate::db::schema::events::created_at.eq($now),
+                $crate::db::schema::events::user_id.eq($user),
             ))
             .execute(&mut *$c)
             .await?;
     }};
 }
 
-/// Events of `topic` after `after_id`, oldest first, at most `limit`.
+/// Events of these topics after `after_id`, oldest first, at most `limit`.
 pub async fn after(
     conn: &mut DbConn,
-    topic: &str,
+    topics: &[&str],
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, DbError> {
     let rows = crate::on_conn!(conn, |c| {
         events::table
-            .filter(events::topic.eq(topic))
+            .filter(events::topic.eq_any(topics))
             .filter(events::id.gt(after_id))
             .order_by(events::id.asc())
             .limit(limit)

@@ -6,11 +6,13 @@ pub mod call_applications;
 mod connection;
 pub mod events;
 pub mod memberships;
+pub mod messages;
 pub mod migrations;
 pub mod organisations;
 mod post_search;
 pub mod posts;
 pub mod schema;
+pub mod threads;
 mod url;
 pub mod users;
 

@@ -270,6 +270,15 @@ pub async fn count(conn: &mut DbConn, filter: &OrganisationFilter) -> Result<i64
     Ok(total)
 }
 
+/// The ids of the organisations a filter matches.
+pub async fn ids(conn: &mut DbConn, filter: &OrganisationFilter) -> Result<Vec<i64>, DbError> {
+    let ids = crate::on_conn!(conn, |c| {
+        filtered!(filter).select(organisations::id).load(c).await
+    })?;
+
+    Ok(ids)
+}
+
 /// Loads the organisations with these ids, in no particular order; unknown ids are skipped.
 pub async fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<OrganisationRow>, DbError> {
     let rows = crate::on_conn!(conn, |c| {

@@ -119,6 +119,47 @@ diesel::table! {
         topic -> Text,
         subject_id -> BigInt,
         created_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    threads (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        started_by -> BigInt,
+        created_at -> Timestamp,
+        last_message_id -> Nullable<BigInt>,
+        last_activity_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    thread_participants (thread_id, organisation_id) {
+        thread_id -> BigInt,
+        organisation_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        thread_id -> BigInt,
+        author_id -> BigInt,
+        organisation_id -> BigInt,
+        body -> Text,
+        sent_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    thread_reads (user_id, thread_id) {
+        user_id -> BigInt,
+        thread_id -> BigInt,
+        last_read_message_id -> BigInt,
     }
 }
 
@@ -128,6 +169,9 @@ diesel::joinable!(invitations -> organisations (organisation_id));
 diesel::joinable!(posts -> organisations (organisation_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(call_applications -> posts (call_id));
+diesel::joinable!(thread_participants -> threads (thread_id));
+diesel::joinable!(messages -> threads (thread_id));
+diesel::joinable!(thread_reads -> threads (thread_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -137,5 +181,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     post_tags,
     call_applications,
-    events
+    events,
+    threads,
+    thread_participants,
+    messages,
+    thread_reads
 );

@@ -259,7 +259,7 @@ impl PostFeed {
 /// now. Events of posts since deleted are covered but not sent.
 async fn read_batch(db: &Database, after: i64) -> Result<Batch<PublishedPost>, DomainError> {
     let mut conn = db.conn().await?;
-    let rows = events::after(&mut conn, POST_PUBLISHED, after, OUTBOX_PAGE).await?;
+    let rows = events::after(&mut conn, &[POST_PUBLISHED], after, OUTBOX_PAGE).await?;
     let Some(last) = rows.last() else {
         return Ok(Batch {
             events: Vec::new(),

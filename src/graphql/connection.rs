@@ -10,8 +10,9 @@ use crate::db::call_applications::ApplicationScope;
 use crate::domain::directory::{self, DirectoryFilter};
 use crate::domain::pagination::Page;
 use crate::domain::posts::{self, PostListFilter, PostOrder};
+use crate::domain::threads::{self, InboxFilter};
 use crate::domain::user::Actor;
-use crate::domain::{call_applications, membership};
+use crate::domain::{call_applications, membership, messages};
 
 /// Where to count a connection's `totalCount` from, should the client ask for it.
 #[derive(Clone, Debug)]
@@ -22,6 +23,10 @@ pub enum TotalCount {
     /// The posts the request's actor may read that match a filter, in an ordering's scope.
     Posts(PostListFilter, PostOrder),
     CallApplications(ApplicationScope),
+    /// The request's actor's inbox, with a filter.
+    Inbox(InboxFilter),
+    /// The messages of one thread.
+    Messages(i64),
 }
 
 impl TotalCount {
@@ -39,6 +44,11 @@ impl TotalCount {
             Self::CallApplications(scope) => {
                 Ok(call_applications::count_applications(db, *scope).await?)
             }
+            Self::Inbox(filter) => {
+                let actor = ctx.data_unchecked::<Actor>();
+                Ok(threads::count_inbox(db, actor, *filter).await?)
+            }
+            Self::Messages(thread_id) => Ok(messages::count_messages(db, *thread_id).await?),
         }
     }
 }

@@ -14,6 +14,8 @@ pub enum NodeId {
     Membership(i64),
     Post(i64),
     CallApplication(i64),
+    Thread(i64),
+    Message(i64),
 }
 
 impl NodeId {
@@ -25,6 +27,8 @@ impl NodeId {
             Self::Membership(id) => format!("Membership:{id}"),
             Self::Post(id) => format!("Post:{id}"),
             Self::CallApplication(id) => format!("CallApplication:{id}"),
+            Self::Thread(id) => format!("Thread:{id}"),
+            Self::Message(id) => format!("Message:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -43,6 +47,8 @@ impl NodeId {
             "Membership" => Ok(Self::Membership(key)),
             "Post" => Ok(Self::Post(key)),
             "CallApplication" => Ok(Self::CallApplication(key)),
+            "Thread" => Ok(Self::Thread(key)),
+            "Message" => Ok(Self::Message(key)),
             _ => Err(malformed()),
         }
     }
@@ -73,6 +79,8 @@ mod tests {
             NodeId::Membership(3),
             NodeId::Post(4),
             NodeId::CallApplication(5),
+            NodeId::Thread(6),
+            NodeId::Message(7),
         ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }

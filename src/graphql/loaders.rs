@@ -8,8 +8,10 @@ use super::error::ApiError;
 use crate::db::Database;
 use crate::domain::call_applications::{self, CallApplication};
 use crate::domain::membership::{self, Membership};
+use crate::domain::messages::{self, Message};
 use crate::domain::organisation::Organisation;
 use crate::domain::post::Post;
+use crate::domain::threads::{self, Thread};
 use crate::domain::user::{Actor, User};
 use crate::domain::{accounts, directory, posts};
 
@@ -21,6 +23,9 @@ pub struct Loaders {
     pub memberships_of_users: DataLoader<UserMembershipsLoader, HashMapCache>,
     pub posts: DataLoader<PostLoader, HashMapCache>,
     pub call_applications: DataLoader<CallApplicationLoader, HashMapCache>,
+    pub threads: DataLoader<ThreadLoader, HashMapCache>,
+    pub messages: DataLoader<MessageLoader, HashMapCache>,
+    pub unread_counts: DataLoader<UnreadCountLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -38,6 +43,9 @@ impl Loaders {
             memberships_of_users: cached(UserMembershipsLoader(db.clone())),
             posts: cached(PostLoader(db.clone(), actor.clone())),
             call_applications: cached(CallApplicationLoader(db.clone(), actor.clone())),
+            threads: cached(ThreadLoader(db.clone(), actor.clone())),
+            messages: cached(MessageLoader(db.clone(), actor.clone())),
+            unread_counts: cached(UnreadCountLoader(db.clone(), actor.clone())),
         }
     }
 }
@@ -111,5 +119,42 @@ impl Loader<i64> for CallApplicationLoader {
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, CallApplication>, ApiError> {
         Ok(call_applications::applications_by_ids(&self.0, &self.1, ids).await?)
+    }
+}
+
+/// Loads the threads the request's actor may see, by id.
+pub struct ThreadLoader(Database, Actor);
+
+impl Loader<i64> for ThreadLoader {
+    type Value = Thread;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Thread>, ApiError> {
+        Ok(threads::visible_threads(&self.0, &self.1, ids).await?)
+    }
+}
+
+/// Loads the messages the request's actor may see, by id.
+pub struct MessageLoader(Database, Actor);
+
+impl Loader<i64> for MessageLoader {
+    type Value = Message;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Message>, ApiError> {
+        Ok(messages::messages_by_ids(&self.0, &self.1, ids).await?)
+    }
+}
+
+/// Loads the actor's unread counts, by thread id; threads with none are absent. Callers
+/// check that the actor may see the threads.
+pub struct UnreadCountLoader(Database, Actor);
+
+impl Loader<i64> for UnreadCountLoader {
+    type Value = i64;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, ApiError> {
+        Ok(threads::unread_counts(&self.0, &self.1, ids).await?)
     }
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod call_application;
 mod connection;
+mod conversation_mutation;
 mod directory;
 mod directory_management;
 mod document;
@@ -22,6 +23,7 @@ mod post_mutation;
 mod post_query;
 mod scalars;
 mod subscription;
+mod thread;
 mod user;
 mod user_error;
 mod websocket;
@@ -61,6 +63,7 @@ pub struct Mutation(
     directory_management::DirectoryMutation,
     post_mutation::PostMutation,
     call_application::CallApplicationMutation,
+    conversation_mutation::ConversationMutation,
 );
 
 /// The whole schema.

@@ -9,6 +9,7 @@ use super::loaders::Loaders;
 use super::membership::Membership;
 use super::organisation::{Centre, Entity, Organisation, Secretariat};
 use super::post::{CallForApplications, EventAnnouncement, NewsPost, Post};
+use super::thread::{Message, Thread};
 use super::user::User;
 
 /// The most IDs one `nodes` call takes.
@@ -27,6 +28,8 @@ pub enum Node {
     EventAnnouncement(EventAnnouncement),
     CallForApplications(CallForApplications),
     CallApplication(CallApplication),
+    Thread(Thread),
+    Message(Message),
 }
 
 impl From<Post> for Node {
@@ -85,6 +88,14 @@ impl NodeQuery {
                 let application = loaders.call_applications.load_one(key).await?;
                 Ok(application.map(|a| Node::CallApplication(CallApplication(a))))
             }
+            NodeId::Thread(key) => {
+                let thread = loaders.threads.load_one(key).await?;
+                Ok(thread.map(|thread| Node::Thread(Thread(thread))))
+            }
+            NodeId::Message(key) => {
+                let message = loaders.messages.load_one(key).await?;
+                Ok(message.map(|message| Node::Message(Message(message))))
+            }
         }
     }
 
@@ -127,12 +138,22 @@ impl NodeQuery {
             NodeId::CallApplication(key) => Some(*key),
             _ => None,
         });
-        let (organisations, users, memberships, posts, applications) = futures::try_join!(
+        let thread_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Thread(key) => Some(*key),
+            _ => None,
+        });
+        let message_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Message(key) => Some(*key),
+            _ => None,
+        });
+        let (organisations, users, memberships, posts, applications, threads, messages) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
             loaders.memberships.load_many(membership_keys),
             loaders.posts.load_many(post_keys),
             loaders.call_applications.load_many(application_keys),
+            loaders.threads.load_many(thread_keys),
+            loaders.messages.load_many(message_keys),
         )?;
 
         Ok(ids
@@ -151,6 +172,10 @@ impl NodeQuery {
                 NodeId::CallApplication(key) => applications
                     .get(key)
                     .map(|a| Node::CallApplication(CallApplication(a.clone()))),
+                NodeId::Thread(key) => threads.get(key).map(|t| Node::Thread(Thread(t.clone()))),
+                NodeId::Message(key) => {
+                    messages.get(key).map(|m| Node::Message(Message(m.clone())))
+                }
             })
             .collect())
     }

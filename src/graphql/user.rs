@@ -2,12 +2,17 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 
+use super::connection::Connection;
 use super::error::ApiResult;
 use super::ids::NodeId;
 use super::loaders::Loaders;
 use super::membership::Membership;
 use super::scalars::DateTime;
+use super::thread::{self, InboxFilter, Thread};
+use crate::db::Database;
+use crate::domain::pagination::PageArgs;
 use crate::domain::permissions;
+use crate::domain::threads::{self, InboxFilter as DomainInboxFilter};
 use crate::domain::user::{self as model, Actor};
 
 /// A role on the platform itself, held by staff of the ASEAN Secretariat.
@@ -97,6 +102,51 @@ impl User {
                 .map(Membership)
                 .collect(),
         ))
+    }
+
+    /// Your conversations, most recent activity first. Null unless you are this user.
+    #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+    async fn inbox(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+        first: Option<i32>,
+        #[graphql(desc = "Start after the thread with this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+        last: Option<i32>,
+        #[graphql(desc = "End before the thread with this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which threads to include; all of yours when left out.")] filter: Option<
+            InboxFilter,
+        >,
+    ) -> ApiResult<Option<Connection<Thread>>> {
+        if !ctx.data_unchecked::<Actor>().is(self.user.id) {
+            return Ok(None);
+        }
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+
+        Ok(Some(thread::inbox(ctx, filter, &args).await?))
+    }
+
+    /// How many of your threads hold messages you have not read. Null unless you are this
+    /// user.
+    async fn unread_thread_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        let actor = ctx.data_unchecked::<Actor>();
+        if !actor.is(self.user.id) {
+            return Ok(None);
+        }
+        let db = ctx.data_unchecked::<Database>();
+        let filter = DomainInboxFilter {
+            unread_only: true,
+            organisation_id: None,
+        };
+
+        Ok(Some(threads::count_inbox(db, actor, filter).await?))
     }
 
     /// When they last signed in; null if never. Private.

@@ -19,4 +19,5 @@ mod post_lists;
 mod posts;
 mod schema_file;
 mod support;
+mod threads;
 mod websocket;
