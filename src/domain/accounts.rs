@@ -77,11 +77,12 @@ pub async fn authenticate(
     keys: &TokenKeys,
     token: &str,
 ) -> Result<Actor, DomainError> {
-    let user_id = keys.verify(token).ok_or(DomainError::Unauthenticated)?;
+    let (user_id, expires_at) = keys.verify_until(token).ok_or(DomainError::Unauthenticated)?;
 
-    actor_for(db, user_id)
+    let actor = actor_for(db, user_id)
         .await?
-        .ok_or(DomainError::Unauthenticated)
+        .ok_or(DomainError::Unauthenticated)?;
+    Ok(actor.until(expires_at))
 }
 
 /// The actor a user is now, with their roles; `None` if the user is gone or disabled.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod call_applications;
 pub mod directory;
 pub mod directory_management;
+pub mod feed;
 mod error;
 pub mod invitations;
 pub mod markdown;

@@ -90,8 +90,14 @@ impl TokenKeys {
 
     /// The user a token names, if it is well formed, signed with our secret and unexpired.
     pub fn verify(&self, token: &str) -> Option<i64> {
+        self.verify_until(token).map(|(user_id, _)| user_id)
+    }
+
+    /// Like [`TokenKeys::verify`], with when the token expires.
+    pub fn verify_until(&self, token: &str) -> Option<(i64, DateTime<Utc>)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        data.claims.sub.parse().ok()
+        let expires_at = DateTime::from_timestamp(data.claims.exp, 0)?;
+        Some((data.claims.sub.parse().ok()?, expires_at))
     }
 }
 

@@ -57,6 +57,8 @@ impl TryFrom<UserRow> for User {
 pub struct Actor {
     user: Option<User>,
     roles: HashMap<i64, MemberRole>,
+    /// When the credentials the actor presented stop working; live subscriptions end then.
+    expires_at: Option<DateTime<Utc>>,
 }
 
 impl Actor {
@@ -70,7 +72,21 @@ impl Actor {
         Self {
             user: Some(user),
             roles,
+            expires_at: None,
         }
+    }
+
+    /// The same actor, whose credentials stop working at `expires_at`.
+    pub fn until(self, expires_at: DateTime<Utc>) -> Self {
+        Self {
+            expires_at: Some(expires_at),
+            ..self
+        }
+    }
+
+    /// When the actor's credentials stop working, if they do.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.expires_at
     }
 
     /// The signed-in user, if any.

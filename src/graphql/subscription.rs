@@ -6,6 +6,7 @@ use futures::{Stream, StreamExt as _};
 use super::error::{ApiError, ApiResult};
 use super::ids::organisation_ids;
 use super::post::{Post, PostKind};
+use crate::domain::feed::FeedEvent as _;
 use crate::domain::post_feed::{FeedFilter, PostFeed};
 use crate::domain::user::Actor;
 
