@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::db::{Database, DatabaseUrl, migrations};
+use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::membership::{self, MemberRole};
 use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
@@ -65,7 +66,14 @@ async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
     } else {
         false
     };
-    let schema = graphql::schema(db.clone(), keys.clone(), feed.clone(), config.limits);
+    let conversations = ConversationFeed::start(db.clone(), config.feed)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the live feed: {e:?}"))?;
+    let feeds = graphql::Feeds {
+        posts: feed.clone(),
+        conversations,
+    };
+    let schema = graphql::schema(db.clone(), keys.clone(), feeds, config.limits);
 
     Ok((AppState::new(db, schema, keys, feed), seeded))
 }

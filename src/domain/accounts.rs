@@ -77,7 +77,9 @@ pub async fn authenticate(
     keys: &TokenKeys,
     token: &str,
 ) -> Result<Actor, DomainError> {
-    let (user_id, expires_at) = keys.verify_until(token).ok_or(DomainError::Unauthenticated)?;
+    let (user_id, expires_at) = keys
+        .verify_until(token)
+        .ok_or(DomainError::Unauthenticated)?;
 
     let actor = actor_for(db, user_id)
         .await?

@@ -48,8 +48,7 @@ pub trait FeedEvent: Send + Sync + 'static {
 }
 
 /// Reads the events of one feed recorded in the outbox after an event id.
-pub type ReadBatch<T> =
-    fn(Database, i64) -> BoxFuture<'static, Result<Batch<T>, DomainError>>;
+pub type ReadBatch<T> = fn(Database, i64) -> BoxFuture<'static, Result<Batch<T>, DomainError>>;
 
 /// One feed of this process; cheap to clone.
 pub struct Feed<T> {
@@ -136,9 +135,7 @@ impl<T: FeedEvent> Feed<T> {
     where
         W: Fn(&T) -> bool + Send + Sync + 'static,
     {
-        let resume_after = after
-            .map(|cursor| self.decode_cursor(cursor))
-            .transpose()?;
+        let resume_after = after.map(|cursor| self.decode_cursor(cursor)).transpose()?;
         // Subscribe before reading the outbox: whatever commits after the read is then
         // already on its way to this receiver, so nothing falls between the two.
         let mut receiver = self.hub.subscribe();

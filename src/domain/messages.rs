@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::DomainError;
+use super::conversation_feed::ConversationFeed;
 use super::pagination::{Page, PageArgs, encode_id_cursor};
 use super::threads::{Thread, ThreadKind, threads_by_ids, visible_threads};
 use super::user::Actor;
@@ -81,6 +82,7 @@ pub fn check_body(body: &str) -> Result<String, FieldProblem> {
 /// to. In an announcement only the Secretariat writes.
 pub async fn send_message(
     db: &Database,
+    feed: &ConversationFeed,
     actor: &Actor,
     thread_id: i64,
     organisation_id: i64,
@@ -124,27 +126,49 @@ pub async fn send_message(
     };
     let mut conn = db.conn().await?;
     let window_start = now - TimeDelta::minutes(1);
-    match queries::insert(&mut conn, &message, MESSAGES_PER_MINUTE, window_start).await? {
-        Sent::Sent(row) => Ok(Ok(Message::from(row))),
+    let sent = queries::insert(&mut conn, &message, MESSAGES_PER_MINUTE, window_start).await?;
+    drop(conn);
+    match sent {
+        Sent::Sent(row) => {
+            feed.dispatch_after_commit().await;
+            Ok(Ok(Message::from(row)))
+        }
         Sent::RateLimited => Ok(Err(MessageProblem::RateLimited)),
     }
 }
 
 /// Replaces the body of the actor's own message, within the edit window.
-pub async fn edit_message(db: &Database, actor: &Actor, id: i64, body: &str) -> MessageOutcome {
+pub async fn edit_message(
+    db: &Database,
+    feed: &ConversationFeed,
+    actor: &Actor,
+    id: i64,
+    body: &str,
+) -> MessageOutcome {
     let body = match check_body(body) {
         Ok(body) => body,
         Err(problem) => return Ok(Err(MessageProblem::Field(problem))),
     };
-    change(db, actor, id, Some(&body)).await
+    change(db, feed, actor, id, Some(&body)).await
 }
 
 /// Deletes the actor's own message within the edit window, leaving a tombstone.
-pub async fn delete_message(db: &Database, actor: &Actor, id: i64) -> MessageOutcome {
-    change(db, actor, id, None).await
+pub async fn delete_message(
+    db: &Database,
+    feed: &ConversationFeed,
+    actor: &Actor,
+    id: i64,
+) -> MessageOutcome {
+    change(db, feed, actor, id, None).await
 }
 
-async fn change(db: &Database, actor: &Actor, id: i64, body: Option<&str>) -> MessageOutcome {
+async fn change(
+    db: &Database,
+    feed: &ConversationFeed,
+    actor: &Actor,
+    id: i64,
+    body: Option<&str>,
+) -> MessageOutcome {
     let user = actor.user().ok_or(DomainError::Unauthenticated)?;
     let mut conn = db.conn().await?;
     let row = queries::by_ids(&mut conn, &[id])
@@ -169,8 +193,13 @@ async fn change(db: &Database, actor: &Actor, id: i64, body: Option<&str>) -> Me
         return Ok(Err(MessageProblem::TooLate));
     }
 
-    match queries::change(&mut conn, id, &row, body, now).await? {
-        Some(row) => Ok(Ok(Message::from(row))),
+    let changed = queries::change(&mut conn, id, &row, body, now).await?;
+    drop(conn);
+    match changed {
+        Some(row) => {
+            feed.dispatch_after_commit().await;
+            Ok(Ok(Message::from(row)))
+        }
         None => Ok(Err(MessageProblem::Changed)),
     }
 }
@@ -243,6 +272,7 @@ pub async fn messages_by_ids(
 /// that thread), else to its newest message. Returns the thread.
 pub async fn mark_read(
     db: &Database,
+    feed: &ConversationFeed,
     actor: &Actor,
     thread_id: i64,
     up_to: Option<i64>,
@@ -264,7 +294,12 @@ pub async fn mark_read(
 
     if let Some(target) = target {
         let mut conn = db.conn().await?;
-        thread_queries::mark_read(&mut conn, user.id, thread_id, target, db::now()).await?;
+        let moved =
+            thread_queries::mark_read(&mut conn, user.id, thread_id, target, db::now()).await?;
+        drop(conn);
+        if moved {
+            feed.dispatch_after_commit().await;
+        }
     }
     Ok(Ok(thread))
 }

@@ -4,10 +4,11 @@
 
 pub mod accounts;
 pub mod call_applications;
+pub mod conversation_feed;
 pub mod directory;
 pub mod directory_management;
-pub mod feed;
 mod error;
+pub mod feed;
 pub mod invitations;
 pub mod markdown;
 pub mod membership;

@@ -12,9 +12,9 @@ use super::feed::{Feed, FeedEvent, OUTBOX_PAGE};
 use super::post::{Post, PostKind};
 use super::posts::{may_read, with_tags};
 use super::user::Actor;
+use crate::db::Database;
 use crate::db::events::{self, POST_PUBLISHED};
 use crate::db::posts as post_queries;
-use crate::db::Database;
 use crate::live::Batch;
 
 pub use super::feed::FeedOptions;
@@ -102,8 +102,12 @@ impl PostFeed {
                 every_hour.tick().await;
                 match feed.prune().await {
                     Ok(0) => {}
-                    Ok(deleted) => tracing::info!(events.deleted = deleted, "old live events pruned"),
-                    Err(error) => tracing::warn!(error = ?error, "cannot prune old live events now"),
+                    Ok(deleted) => {
+                        tracing::info!(events.deleted = deleted, "old live events pruned")
+                    }
+                    Err(error) => {
+                        tracing::warn!(error = ?error, "cannot prune old live events now")
+                    }
                 }
             }
         });
@@ -120,9 +124,10 @@ impl PostFeed {
     ) -> Result<impl Stream<Item = Result<Arc<PublishedPost>, DomainError>> + use<>, DomainError>
     {
         let until = actor.expires_at();
-        self.0.subscribe(after, until, move |published: &PublishedPost| {
-            may_read(&actor, &published.post) && filter.matches(&published.post)
-        })
+        self.0
+            .subscribe(after, until, move |published: &PublishedPost| {
+                may_read(&actor, &published.post) && filter.matches(&published.post)
+            })
     }
 }
 

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::conversation_feed::ConversationFeed;
 use super::messages::{MESSAGES_PER_MINUTE, Message, check_body};
 use super::organisation::{
     AccreditationStatus, Organisation, OrganisationKind, OrganisationProfile,
@@ -102,6 +103,7 @@ pub type ThreadOutcome = Result<Result<(Thread, Message), ThreadProblem>, Domain
 /// is not accredited may write only to the Secretariat.
 pub async fn start_thread(
     db: &Database,
+    feed: &ConversationFeed,
     actor: &Actor,
     request: NewThreadRequest,
 ) -> ThreadOutcome {
@@ -158,22 +160,22 @@ pub async fn start_thread(
         ThreadKind::Group
     };
 
-    insert(
-        db,
-        author.id,
-        request.organisation_id,
+    let draft = ThreadDraft {
+        author_id: author.id,
+        organisation_id: request.organisation_id,
         kind,
-        &subject,
-        &body,
-        &all,
-    )
-    .await
+        subject: &subject,
+        body: &body,
+        participants: &all,
+    };
+    insert(db, feed, draft).await
 }
 
 /// Sends one announcement thread from the Secretariat to every accredited entity and every
 /// centre. Only members of the Secretariat organisation may.
 pub async fn send_announcement(
     db: &Database,
+    feed: &ConversationFeed,
     actor: &Actor,
     subject: &str,
     body: &str,
@@ -226,41 +228,42 @@ pub async fn send_announcement(
         Err(problem) => return Ok(Err(ThreadProblem::Field(problem))),
     };
 
-    let kind = ThreadKind::Announcement;
-    insert(
-        db,
-        author.id,
-        secretariat,
-        kind,
-        &subject,
-        &body,
-        &recipients,
-    )
-    .await
+    let draft = ThreadDraft {
+        author_id: author.id,
+        organisation_id: secretariat,
+        kind: ThreadKind::Announcement,
+        subject: &subject,
+        body: &body,
+        participants: &recipients,
+    };
+    insert(db, feed, draft).await
 }
 
-async fn insert(
-    db: &Database,
+/// A thread checked and ready to write, with its first message.
+struct ThreadDraft<'a> {
     author_id: i64,
+    /// The organisation the first message is written for.
     organisation_id: i64,
     kind: ThreadKind,
-    subject: &str,
-    body: &str,
-    participants: &[i64],
-) -> ThreadOutcome {
+    subject: &'a str,
+    body: &'a str,
+    participants: &'a [i64],
+}
+
+async fn insert(db: &Database, feed: &ConversationFeed, draft: ThreadDraft<'_>) -> ThreadOutcome {
     let now = db::now();
     let thread = NewThread {
-        kind: kind.as_str(),
-        subject,
-        started_by: author_id,
+        kind: draft.kind.as_str(),
+        subject: draft.subject,
+        started_by: draft.author_id,
         created_at: now,
         last_activity_at: now,
     };
     let message = NewMessage {
         thread_id: 0,
-        author_id,
-        organisation_id,
-        body,
+        author_id: draft.author_id,
+        organisation_id: draft.organisation_id,
+        body: draft.body,
         sent_at: now,
     };
     let mut conn = db.conn().await?;
@@ -268,7 +271,7 @@ async fn insert(
     let sent = queries::insert_with_message(
         &mut conn,
         &thread,
-        participants,
+        draft.participants,
         &message,
         MESSAGES_PER_MINUTE,
         window_start,
@@ -282,6 +285,8 @@ async fn insert(
         .await?
         .remove(&message.thread_id)
         .ok_or_else(|| DomainError::Internal("a new thread vanished".into()))?;
+    drop(conn);
+    feed.dispatch_after_commit().await;
 
     Ok(Ok((thread, message)))
 }

@@ -8,6 +8,7 @@ use super::ids::{NodeId, organisation_ids};
 use super::thread::{Message, Thread};
 use super::user_error::{UserError, UserErrorCode};
 use crate::db::Database;
+use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::messages::{self, MessageOutcome, MessageProblem};
 use crate::domain::threads::{self, NewThreadRequest, ThreadOutcome, ThreadProblem};
 use crate::domain::user::Actor;
@@ -116,7 +117,7 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: StartThreadInput,
     ) -> ApiResult<StartThreadPayload> {
-        let (db, actor) = context(ctx);
+        let (db, feed, actor) = context(ctx);
         let request = NewThreadRequest {
             organisation_id: id_of(&input.organisation_id, "organisationId", Kind::Organisation)?,
             participant_ids: organisation_ids("participantIds", &input.participant_ids)?,
@@ -124,7 +125,7 @@ impl ConversationMutation {
             body: input.body,
         };
 
-        thread_payload(threads::start_thread(db, actor, request).await)
+        thread_payload(threads::start_thread(db, feed, actor, request).await)
     }
 
     /// Sends one thread from the ASEAN Secretariat to every accredited entity and every
@@ -134,9 +135,11 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: SendAnnouncementInput,
     ) -> ApiResult<StartThreadPayload> {
-        let (db, actor) = context(ctx);
+        let (db, feed, actor) = context(ctx);
 
-        thread_payload(threads::send_announcement(db, actor, &input.subject, &input.body).await)
+        thread_payload(
+            threads::send_announcement(db, feed, actor, &input.subject, &input.body).await,
+        )
     }
 
     /// Sends a message in a thread on behalf of a participating organisation you belong to.
@@ -146,12 +149,12 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: SendMessageInput,
     ) -> ApiResult<MessagePayload> {
-        let (db, actor) = context(ctx);
+        let (db, feed, actor) = context(ctx);
         let thread_id = id_of(&input.thread_id, "threadId", Kind::Thread)?;
         let organisation_id = id_of(&input.organisation_id, "organisationId", Kind::Organisation)?;
 
         let outcome =
-            messages::send_message(db, actor, thread_id, organisation_id, &input.body).await;
+            messages::send_message(db, feed, actor, thread_id, organisation_id, &input.body).await;
         message_payload(outcome)
     }
 
@@ -161,10 +164,10 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: EditMessageInput,
     ) -> ApiResult<MessagePayload> {
-        let (db, actor) = context(ctx);
+        let (db, feed, actor) = context(ctx);
         let id = id_of(&input.message_id, "messageId", Kind::Message)?;
 
-        message_payload(messages::edit_message(db, actor, id, &input.body).await)
+        message_payload(messages::edit_message(db, feed, actor, id, &input.body).await)
     }
 
     /// Deletes one of your messages within 15 minutes of sending it; a tombstone stays.
@@ -173,10 +176,10 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: DeleteMessageInput,
     ) -> ApiResult<MessagePayload> {
-        let (db, actor) = context(ctx);
+        let (db, feed, actor) = context(ctx);
         let id = id_of(&input.message_id, "messageId", Kind::Message)?;
 
-        message_payload(messages::delete_message(db, actor, id).await)
+        message_payload(messages::delete_message(db, feed, actor, id).await)
     }
 
     /// Records how far you have read a thread, for you alone; your other devices learn of
@@ -186,7 +189,7 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: MarkThreadReadInput,
     ) -> ApiResult<MarkThreadReadPayload> {
-        let (db, actor) = context(ctx);
+        let (db, feed, actor) = context(ctx);
         let thread_id = id_of(&input.thread_id, "threadId", Kind::Thread)?;
         let up_to = input
             .up_to_message_id
@@ -194,7 +197,7 @@ impl ConversationMutation {
             .transpose()?;
 
         Ok(
-            match messages::mark_read(db, actor, thread_id, up_to).await? {
+            match messages::mark_read(db, feed, actor, thread_id, up_to).await? {
                 Ok(thread) => MarkThreadReadPayload {
                     thread: Some(Thread(thread)),
                     user_errors: Vec::new(),
@@ -208,9 +211,10 @@ impl ConversationMutation {
     }
 }
 
-fn context<'a>(ctx: &Context<'a>) -> (&'a Database, &'a Actor) {
+fn context<'a>(ctx: &Context<'a>) -> (&'a Database, &'a ConversationFeed, &'a Actor) {
     (
         ctx.data_unchecked::<Database>(),
+        ctx.data_unchecked::<ConversationFeed>(),
         ctx.data_unchecked::<Actor>(),
     )
 }

@@ -1,6 +1,7 @@
 //! DataLoaders: every look-up by id in one request is batched into one query per type.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
@@ -15,8 +16,22 @@ use crate::domain::threads::{self, Thread};
 use crate::domain::user::{Actor, User};
 use crate::domain::{accounts, directory, posts};
 
-/// The loaders of one request. They cache what they load, so they live no longer than it.
-pub struct Loaders {
+/// The loaders of one request. They cache what they load, so they live no longer than it;
+/// a subscription clears them before each event, so that no event shows stale data. Clones
+/// share the same caches.
+#[derive(Clone)]
+pub struct Loaders(Arc<LoaderSet>);
+
+impl std::ops::Deref for Loaders {
+    type Target = LoaderSet;
+
+    fn deref(&self) -> &LoaderSet {
+        &self.0
+    }
+}
+
+/// The loaders themselves, one per kind of object.
+pub struct LoaderSet {
     pub organisations: DataLoader<OrganisationLoader, HashMapCache>,
     pub users: DataLoader<UserLoader, HashMapCache>,
     pub memberships: DataLoader<MembershipLoader, HashMapCache>,
@@ -36,7 +51,7 @@ impl Loaders {
         fn cached<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
             DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
         }
-        Self {
+        Self(Arc::new(LoaderSet {
             organisations: cached(OrganisationLoader(db.clone())),
             users: cached(UserLoader(db.clone(), actor.clone())),
             memberships: cached(MembershipLoader(db.clone(), actor.clone())),
@@ -46,7 +61,20 @@ impl Loaders {
             threads: cached(ThreadLoader(db.clone(), actor.clone())),
             messages: cached(MessageLoader(db.clone(), actor.clone())),
             unread_counts: cached(UnreadCountLoader(db.clone(), actor.clone())),
-        }
+        }))
+    }
+
+    /// Forgets everything loaded so far.
+    pub fn clear(&self) {
+        self.organisations.clear::<i64>();
+        self.users.clear::<i64>();
+        self.memberships.clear::<i64>();
+        self.memberships_of_users.clear::<i64>();
+        self.posts.clear::<i64>();
+        self.call_applications.clear::<i64>();
+        self.threads.clear::<i64>();
+        self.messages.clear::<i64>();
+        self.unread_counts.clear::<i64>();
     }
 }
 

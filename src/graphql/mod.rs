@@ -31,6 +31,7 @@ mod websocket;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::db::Database;
+use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
@@ -51,6 +52,7 @@ pub struct Query(
     auth::ViewerQuery,
     directory::DirectoryQuery,
     post_query::PostQuery,
+    subscription::LiveQuery,
 );
 
 /// The root mutation type. Every mutation takes one `input` and returns a payload whose
@@ -94,15 +96,23 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
+/// The live feeds the schema publishes to and subscribes from.
+#[derive(Clone)]
+pub struct Feeds {
+    pub posts: PostFeed,
+    pub conversations: ConversationFeed,
+}
+
 /// The schema that serves requests against `db`, signing tokens with `keys` and publishing
-/// posts to `feed`.
+/// to `feeds`.
 ///
 /// Each request must carry its [`Actor`] and its [`Loaders`] as request data.
-pub fn schema(db: Database, keys: TokenKeys, feed: PostFeed, limits: QueryLimits) -> HubSchema {
+pub fn schema(db: Database, keys: TokenKeys, feeds: Feeds, limits: QueryLimits) -> HubSchema {
     builder()
         .data(db)
         .data(keys)
-        .data(feed)
+        .data(feeds.posts)
+        .data(feeds.conversations)
         .extension(document::AliasLimit(limits.aliases))
         .extension(websocket::ConnectionAuthentication)
         .limit_depth(limits.depth)

@@ -12,7 +12,6 @@ use super::post::{Post, PostKind, PostStatus, preload};
 use super::scalars::DateTime;
 use crate::db::Database;
 use crate::domain::pagination::PageArgs;
-use crate::domain::post_feed::PostFeed;
 use crate::domain::posts::{self, PostListFilter, PostOrder as DomainOrder};
 use crate::domain::user::Actor;
 
@@ -183,14 +182,5 @@ impl PostQuery {
         order_by: Option<PostOrder>,
     ) -> ApiResult<Connection<Post>> {
         list(ctx, None, first, after, last, before, filter, order_by).await
-    }
-
-    /// The position of the live feed right now. Read it in the same request as `posts`,
-    /// then pass it as `after` to the `postPublished` subscription: you receive everything
-    /// published since, with no gap between the list and the feed.
-    async fn post_feed_cursor(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        let feed = ctx.data_unchecked::<PostFeed>();
-
-        Ok(feed.current_cursor().await?)
     }
 }

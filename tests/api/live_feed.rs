@@ -65,8 +65,8 @@ async fn publish(app: &TestApp, token: &str, title: &str, visibility: &str) {
 /// The feed's position now. Subscribing after it receives everything published from now,
 /// however long the server takes to start the subscription, so no test races it.
 async fn now(app: &TestApp) -> String {
-    let data = app.data("{ postFeedCursor }", json!({})).await;
-    data["postFeedCursor"].as_str().unwrap().to_owned()
+    let data = app.data("{ liveCursor }", json!({})).await;
+    data["liveCursor"].as_str().unwrap().to_owned()
 }
 
 async fn a_subscriber_receives_exactly_the_posts_it_may_see(app: TestApp) {
