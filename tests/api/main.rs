@@ -10,6 +10,7 @@ mod feeds;
 mod harness;
 mod http_spec;
 mod invitations;
+mod live_conversations;
 mod live_feed;
 mod members;
 mod node;

@@ -26,7 +26,7 @@ const INBOX: &str = "{ viewer { unreadThreadCount inbox { totalCount nodes { sub
     unreadCount } } } }";
 
 /// Starts a thread from `from` (as `token`) with `to`; returns the thread's ID.
-async fn start(app: &TestApp, token: &str, from: &str, to: &[&str]) -> Value {
+pub async fn start(app: &TestApp, token: &str, from: &str, to: &[&str]) -> Value {
     let mut participants = Vec::new();
     for slug in to {
         participants.push(organisation_gid(app, slug).await);
@@ -38,7 +38,8 @@ async fn start(app: &TestApp, token: &str, from: &str, to: &[&str]) -> Value {
     data["startThread"]["thread"]["id"].clone()
 }
 
-async fn send(app: &TestApp, token: &str, thread: &Value, org: &str, body: &str) -> Value {
+/// Sends a message as `token` on behalf of `org`; returns the whole response.
+pub async fn send(app: &TestApp, token: &str, thread: &Value, org: &str, body: &str) -> Value {
     let variables = json!({ "thread": thread, "org": organisation_gid(app, org).await,
         "body": body });
     app.post_with_token(token, SEND, variables)
