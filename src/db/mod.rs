@@ -9,6 +9,7 @@ pub mod memberships;
 pub mod messages;
 pub mod migrations;
 pub mod organisations;
+pub mod partnerships;
 mod post_search;
 pub mod posts;
 pub mod schema;

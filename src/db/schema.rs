@@ -163,6 +163,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partnerships (id) {
+        id -> BigInt,
+        proposer_id -> BigInt,
+        recipient_id -> BigInt,
+        description -> Text,
+        status -> Text,
+        proposed_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
@@ -185,5 +198,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     threads,
     thread_participants,
     messages,
-    thread_reads
+    thread_reads,
+    partnerships
 );

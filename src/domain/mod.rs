@@ -15,6 +15,7 @@ pub mod membership;
 pub mod messages;
 pub mod organisation;
 pub mod pagination;
+pub mod partnerships;
 pub mod password;
 pub mod permissions;
 pub mod post;

@@ -93,6 +93,19 @@ impl Organisation {
             OrganisationProfile::Secretariat => OrganisationKind::Secretariat,
         }
     }
+
+    /// Whether it engages with other organisations freely (starts threads, takes partners):
+    /// accredited entities, centres and the Secretariat. An entity not accredited, or no
+    /// longer, corresponds with the Secretariat only.
+    pub fn engages_freely(&self) -> bool {
+        match self.profile {
+            OrganisationProfile::Entity {
+                accreditation_status,
+                ..
+            } => accreditation_status == AccreditationStatus::Accredited,
+            OrganisationProfile::Centre | OrganisationProfile::Secretariat => true,
+        }
+    }
 }
 
 impl TryFrom<OrganisationRow> for Organisation {

@@ -9,9 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::conversation_feed::ConversationFeed;
 use super::messages::{MESSAGES_PER_MINUTE, Message, check_body};
-use super::organisation::{
-    AccreditationStatus, Organisation, OrganisationKind, OrganisationProfile,
-};
+use super::organisation::{AccreditationStatus, OrganisationKind};
 use super::pagination::{Page, PageArgs};
 use super::text_enum::text_enum;
 use super::user::Actor;
@@ -137,7 +135,7 @@ pub async fn start_thread(
     let only_secretariat = others
         .iter()
         .all(|id| organisations[id].kind() == OrganisationKind::Secretariat);
-    if !may_start_threads(starter) && !only_secretariat {
+    if !starter.engages_freely() && !only_secretariat {
         return Err(DomainError::Refused {
             reason: "NOT_ACCREDITED",
             message: format!(
@@ -289,18 +287,6 @@ async fn insert(db: &Database, feed: &ConversationFeed, draft: ThreadDraft<'_>) 
     feed.dispatch_after_commit().await;
 
     Ok(Ok((thread, message)))
-}
-
-/// Whether an organisation may start threads with anyone: accredited entities, centres and
-/// the Secretariat.
-fn may_start_threads(organisation: &Organisation) -> bool {
-    match organisation.profile {
-        OrganisationProfile::Entity {
-            accreditation_status,
-            ..
-        } => accreditation_status == AccreditationStatus::Accredited,
-        OrganisationProfile::Centre | OrganisationProfile::Secretariat => true,
-    }
 }
 
 fn check_subject(subject: &str) -> Result<String, FieldProblem> {

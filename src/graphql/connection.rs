@@ -12,7 +12,7 @@ use crate::domain::pagination::Page;
 use crate::domain::posts::{self, PostListFilter, PostOrder};
 use crate::domain::threads::{self, InboxFilter};
 use crate::domain::user::Actor;
-use crate::domain::{call_applications, membership, messages};
+use crate::domain::{call_applications, membership, messages, partnerships};
 
 /// Where to count a connection's `totalCount` from, should the client ask for it.
 #[derive(Clone, Debug)]
@@ -27,6 +27,10 @@ pub enum TotalCount {
     Inbox(InboxFilter),
     /// The messages of one thread.
     Messages(i64),
+    /// The active partners of one organisation.
+    Partners(i64),
+    /// The unanswered partnership proposals made by or to one organisation.
+    PartnershipRequests(i64),
 }
 
 impl TotalCount {
@@ -49,6 +53,12 @@ impl TotalCount {
                 Ok(threads::count_inbox(db, actor, *filter).await?)
             }
             Self::Messages(thread_id) => Ok(messages::count_messages(db, *thread_id).await?),
+            Self::Partners(organisation_id) => {
+                Ok(partnerships::count_partners(db, *organisation_id).await?)
+            }
+            Self::PartnershipRequests(organisation_id) => {
+                Ok(partnerships::count_requests(db, *organisation_id).await?)
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ pub enum NodeId {
     CallApplication(i64),
     Thread(i64),
     Message(i64),
+    Partnership(i64),
 }
 
 impl NodeId {
@@ -29,6 +30,7 @@ impl NodeId {
             Self::CallApplication(id) => format!("CallApplication:{id}"),
             Self::Thread(id) => format!("Thread:{id}"),
             Self::Message(id) => format!("Message:{id}"),
+            Self::Partnership(id) => format!("Partnership:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -49,6 +51,7 @@ impl NodeId {
             "CallApplication" => Ok(Self::CallApplication(key)),
             "Thread" => Ok(Self::Thread(key)),
             "Message" => Ok(Self::Message(key)),
+            "Partnership" => Ok(Self::Partnership(key)),
             _ => Err(malformed()),
         }
     }
@@ -81,6 +84,7 @@ mod tests {
             NodeId::CallApplication(5),
             NodeId::Thread(6),
             NodeId::Message(7),
+            NodeId::Partnership(6),
         ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }

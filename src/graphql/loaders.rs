@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::error::ApiError;
+use super::partnership::{FirstPartners, PartnerPageLoader, PartnershipLoader};
 use crate::db::Database;
 use crate::domain::call_applications::{self, CallApplication};
 use crate::domain::membership::{self, Membership};
@@ -41,6 +42,9 @@ pub struct LoaderSet {
     pub threads: DataLoader<ThreadLoader, HashMapCache>,
     pub messages: DataLoader<MessageLoader, HashMapCache>,
     pub unread_counts: DataLoader<UnreadCountLoader, HashMapCache>,
+    pub partnerships: DataLoader<PartnershipLoader, HashMapCache>,
+    /// First pages of partners, by organisation and page size (see `partnership::partners`).
+    pub partner_pages: DataLoader<PartnerPageLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -61,6 +65,12 @@ impl Loaders {
             threads: cached(ThreadLoader(db.clone(), actor.clone())),
             messages: cached(MessageLoader(db.clone(), actor.clone())),
             unread_counts: cached(UnreadCountLoader(db.clone(), actor.clone())),
+            partnerships: cached(PartnershipLoader(db.clone(), actor.clone())),
+            partner_pages: DataLoader::with_cache(
+                PartnerPageLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
         }))
     }
 
@@ -75,6 +85,8 @@ impl Loaders {
         self.threads.clear::<i64>();
         self.messages.clear::<i64>();
         self.unread_counts.clear::<i64>();
+        self.partnerships.clear::<i64>();
+        self.partner_pages.clear::<FirstPartners>();
     }
 }
 

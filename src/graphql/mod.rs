@@ -18,6 +18,7 @@ mod membership;
 mod membership_mutation;
 mod node;
 mod organisation;
+mod partnership;
 mod post;
 mod post_mutation;
 mod post_query;
@@ -66,6 +67,7 @@ pub struct Mutation(
     post_mutation::PostMutation,
     call_application::CallApplicationMutation,
     conversation_mutation::ConversationMutation,
+    partnership::PartnershipMutation,
 );
 
 /// The whole schema.

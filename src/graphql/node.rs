@@ -8,6 +8,7 @@ use super::ids::NodeId;
 use super::loaders::Loaders;
 use super::membership::Membership;
 use super::organisation::{Centre, Entity, Organisation, Secretariat};
+use super::partnership::Partnership;
 use super::post::{CallForApplications, EventAnnouncement, NewsPost, Post};
 use super::thread::{Message, Thread};
 use super::user::User;
@@ -30,6 +31,7 @@ pub enum Node {
     CallApplication(CallApplication),
     Thread(Thread),
     Message(Message),
+    Partnership(Partnership),
 }
 
 impl From<Post> for Node {
@@ -96,6 +98,10 @@ impl NodeQuery {
                 let message = loaders.messages.load_one(key).await?;
                 Ok(message.map(|message| Node::Message(Message(message))))
             }
+            NodeId::Partnership(key) => {
+                let partnership = loaders.partnerships.load_one(key).await?;
+                Ok(partnership.map(|p| Node::Partnership(Partnership(p))))
+            }
         }
     }
 
@@ -146,7 +152,20 @@ impl NodeQuery {
             NodeId::Message(key) => Some(*key),
             _ => None,
         });
-        let (organisations, users, memberships, posts, applications, threads, messages) = futures::try_join!(
+        let partnership_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Partnership(key) => Some(*key),
+            _ => None,
+        });
+        let (
+            organisations,
+            users,
+            memberships,
+            posts,
+            applications,
+            threads,
+            messages,
+            partnerships,
+        ) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
             loaders.memberships.load_many(membership_keys),
@@ -154,6 +173,7 @@ impl NodeQuery {
             loaders.call_applications.load_many(application_keys),
             loaders.threads.load_many(thread_keys),
             loaders.messages.load_many(message_keys),
+            loaders.partnerships.load_many(partnership_keys),
         )?;
 
         Ok(ids
@@ -176,6 +196,9 @@ impl NodeQuery {
                 NodeId::Message(key) => {
                     messages.get(key).map(|m| Node::Message(Message(m.clone())))
                 }
+                NodeId::Partnership(key) => partnerships
+                    .get(key)
+                    .map(|p| Node::Partnership(Partnership(p.clone()))),
             })
             .collect())
     }

@@ -6,6 +6,7 @@ use super::call_application::CallApplication;
 use super::connection::{Connection, TotalCount};
 use super::error::ApiResult;
 use super::membership::{Membership, preload};
+use super::partnership::{self, Partnership};
 use super::post::Post;
 use super::post_query::{self, PostFilter, PostOrder};
 
@@ -246,6 +247,44 @@ macro_rules! organisation_type {
                 }))
             }
 
+            /// Its active partners, in the order they were added to the directory. Anyone
+            /// may see them.
+            #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+            pub async fn partners(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+                first: Option<i32>,
+                #[graphql(desc = "Start after the partner with this cursor.")]
+                after: Option<String>,
+                #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+                last: Option<i32>,
+                #[graphql(desc = "End before the partner with this cursor.")]
+                before: Option<String>,
+            ) -> ApiResult<Connection<Organisation>> {
+                let args = PageArgs { first, after, last, before };
+                partnership::partners(ctx, self.organisation.id, args).await
+            }
+
+            /// Partnerships proposed by or to it that await an answer, oldest first. Null
+            /// unless you are its admin or owner.
+            #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+            pub async fn partnership_requests(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+                first: Option<i32>,
+                #[graphql(desc = "Start after the partnership with this cursor.")]
+                after: Option<String>,
+                #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+                last: Option<i32>,
+                #[graphql(desc = "End before the partnership with this cursor.")]
+                before: Option<String>,
+            ) -> ApiResult<Option<Connection<Partnership>>> {
+                let args = PageArgs { first, after, last, before };
+                partnership::partnership_requests(ctx, self.organisation.id, args).await
+            }
+
             $($extra)*
         }
     };
@@ -396,6 +435,56 @@ organisation_type! {
         name = "call_applications",
         ty = "ApiResult<Option<Connection<CallApplication>>>",
         desc = "Its applications to calls; null unless you are its editor, admin or owner.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return the first this many (1 to 100)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return the last this many (1 to 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        )
+    ),
+    field(
+        name = "partners",
+        ty = "ApiResult<Connection<Organisation>>",
+        desc = "Its active partners, in the order they joined the directory; public.",
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return the first this many (1 to 100)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Start after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return the last this many (1 to 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "End before this cursor."
+        )
+    ),
+    field(
+        name = "partnership_requests",
+        ty = "ApiResult<Option<Connection<Partnership>>>",
+        desc = "Partnerships proposed by or to it awaiting an answer; null unless you are its admin or owner.",
         arg(
             name = "first",
             ty = "Option<i32>",

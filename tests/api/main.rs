@@ -15,6 +15,7 @@ mod live_feed;
 mod members;
 mod node;
 mod pagination;
+mod partnerships;
 mod playground;
 mod post_lists;
 mod posts;
