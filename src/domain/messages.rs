@@ -268,6 +268,31 @@ pub async fn messages_by_ids(
         .collect())
 }
 
+/// The last messages of these threads, keeping only those of threads the actor may see:
+/// with the threads at hand, the visibility check costs no second look at them.
+pub async fn last_messages<'a>(
+    db: &Database,
+    actor: &Actor,
+    threads: impl Iterator<Item = &'a Thread>,
+) -> Result<HashMap<i64, Message>, DomainError> {
+    let visible: HashMap<i64, i64> = threads
+        .filter(|thread| thread.is_visible_to(actor))
+        .filter_map(|thread| Some((thread.last_message_id?, thread.id)))
+        .collect();
+    if visible.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<i64> = visible.keys().copied().collect();
+    let mut conn = db.conn().await?;
+    let rows = queries::by_ids(&mut conn, &ids).await?;
+
+    Ok(rows
+        .into_iter()
+        .filter(|row| visible.get(&row.id) == Some(&row.thread_id))
+        .map(|row| (row.id, Message::from(row)))
+        .collect())
+}
+
 /// Moves the actor's read position in a thread forward: to `up_to` if given (a message of
 /// that thread), else to its newest message. Returns the thread.
 pub async fn mark_read(

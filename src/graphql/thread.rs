@@ -289,8 +289,13 @@ async fn preload<'a>(
             .await?;
     }
     if selects(&["lastMessage"]) {
-        let ids = threads.clone().filter_map(|t| t.last_message_id);
-        let messages = loaders.messages.load_many(ids).await?;
+        let db = ctx.data_unchecked::<Database>();
+        let actor = ctx.data_unchecked::<Actor>();
+        let messages = message_model::last_messages(db, actor, threads.clone()).await?;
+        loaders
+            .messages
+            .feed_many(messages.iter().map(|(id, m)| (*id, m.clone())))
+            .await;
         if selects(&["lastMessage", "author"]) {
             let authors = messages.values().map(|m| m.author_id);
             loaders.users.load_many(authors).await?;
