@@ -2,6 +2,7 @@
 //!
 //! Everything here returns database results; the rules of the platform live in `domain`.
 
+pub mod accreditation;
 pub mod call_applications;
 mod connection;
 pub mod events;

@@ -36,6 +36,7 @@ pub struct OrganisationRow {
     pub accreditation_status: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub accredited_on: Option<NaiveDate>,
 }
 
 /// An organisation to insert, or the values to set on the one with the same slug.

@@ -18,6 +18,7 @@ diesel::table! {
         accreditation_status -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        accredited_on -> Nullable<Date>,
     }
 }
 
@@ -176,6 +177,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accreditation_applications (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        status -> Text,
+        requested_category -> Text,
+        supports_asean_purposes -> Text,
+        non_profit -> Text,
+        existence_in_asean -> Text,
+        membership -> Text,
+        funding -> Text,
+        registered_office -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Nullable<Text>,
+        thread_id -> BigInt,
+        version -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        decided_category -> Nullable<Text>,
+        cpr_decision_date -> Nullable<Date>,
+        sg_letter_date -> Nullable<Date>,
+        sg_letter_reference -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    accreditation_history (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        comment -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
@@ -199,5 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_participants,
     messages,
     thread_reads,
-    partnerships
+    partnerships,
+    accreditation_applications,
+    accreditation_history
 );

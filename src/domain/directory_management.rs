@@ -141,7 +141,9 @@ pub async fn update_organisation(
         .ok_or(DomainError::NotFound)
 }
 
-fn checked_new_organisation(profile: &NewProfile) -> Result<NewOrganisation, FieldProblem> {
+pub(super) fn checked_new_organisation(
+    profile: &NewProfile,
+) -> Result<NewOrganisation, FieldProblem> {
     let slug = check_slug(&profile.slug)?;
     let name = check_name(&profile.name).map_err(|p| FieldProblem::new("name", p))?;
     let (category, accreditation_status) = match (profile.kind, profile.category) {

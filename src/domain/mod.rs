@@ -3,6 +3,7 @@
 //! Nothing here knows HTTP or GraphQL; the API layers call in and map the results.
 
 pub mod accounts;
+pub mod accreditation;
 pub mod call_applications;
 pub mod conversation_feed;
 pub mod directory;

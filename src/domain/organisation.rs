@@ -62,6 +62,8 @@ pub enum OrganisationProfile {
     Entity {
         category: EntityCategory,
         accreditation_status: AccreditationStatus,
+        /// The day the CPR's approval took effect, for an entity accredited on the platform.
+        accredited_on: Option<NaiveDate>,
     },
     Centre,
     Secretariat,
@@ -128,6 +130,7 @@ impl TryFrom<OrganisationRow> for Organisation {
                     .as_deref()
                     .and_then(AccreditationStatus::parse)
                     .ok_or_else(|| corrupt("accreditation_status"))?,
+                accredited_on: row.accredited_on,
             },
             OrganisationKind::Centre => OrganisationProfile::Centre,
             OrganisationKind::Secretariat => OrganisationProfile::Secretariat,

@@ -12,7 +12,7 @@ use crate::domain::pagination::Page;
 use crate::domain::posts::{self, PostListFilter, PostOrder};
 use crate::domain::threads::{self, InboxFilter};
 use crate::domain::user::Actor;
-use crate::domain::{call_applications, membership, messages, partnerships};
+use crate::domain::{accreditation, call_applications, membership, messages, partnerships};
 
 /// Where to count a connection's `totalCount` from, should the client ask for it.
 #[derive(Clone, Debug)]
@@ -27,6 +27,8 @@ pub enum TotalCount {
     Inbox(InboxFilter),
     /// The messages of one thread.
     Messages(i64),
+    /// Accreditation applications: one organisation's, or the Secretariat's queue.
+    AccreditationApplications(accreditation::ApplicationScope),
     /// The active partners of one organisation.
     Partners(i64),
     /// The unanswered partnership proposals made by or to one organisation.
@@ -53,6 +55,10 @@ impl TotalCount {
                 Ok(threads::count_inbox(db, actor, *filter).await?)
             }
             Self::Messages(thread_id) => Ok(messages::count_messages(db, *thread_id).await?),
+            Self::AccreditationApplications(scope) => {
+                let actor = ctx.data_unchecked::<Actor>();
+                Ok(accreditation::count_applications(db, actor, scope).await?)
+            }
             Self::Partners(organisation_id) => {
                 Ok(partnerships::count_partners(db, *organisation_id).await?)
             }

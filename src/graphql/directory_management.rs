@@ -124,7 +124,7 @@ impl DirectoryMutation {
                 user_errors: Vec::new(),
             },
             Err(problem) => CreateOrganisationPayload {
-                user_errors: vec![user_error(problem)],
+                user_errors: vec![field_error(problem)],
                 ..CreateOrganisationPayload::default()
             },
         })
@@ -170,13 +170,14 @@ impl DirectoryMutation {
             },
             Err(problem) => UpdateOrganisationPayload {
                 organisation: None,
-                user_errors: vec![user_error(problem)],
+                user_errors: vec![field_error(problem)],
             },
         })
     }
 }
 
-fn user_error(problem: FieldProblem) -> UserError {
+/// A user error for a problem with one field.
+pub(super) fn field_error(problem: FieldProblem) -> UserError {
     let code = if problem.taken {
         UserErrorCode::Taken
     } else {

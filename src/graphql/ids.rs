@@ -17,6 +17,7 @@ pub enum NodeId {
     Thread(i64),
     Message(i64),
     Partnership(i64),
+    AccreditationApplication(i64),
 }
 
 impl NodeId {
@@ -31,6 +32,7 @@ impl NodeId {
             Self::Thread(id) => format!("Thread:{id}"),
             Self::Message(id) => format!("Message:{id}"),
             Self::Partnership(id) => format!("Partnership:{id}"),
+            Self::AccreditationApplication(id) => format!("AccreditationApplication:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -52,6 +54,7 @@ impl NodeId {
             "Thread" => Ok(Self::Thread(key)),
             "Message" => Ok(Self::Message(key)),
             "Partnership" => Ok(Self::Partnership(key)),
+            "AccreditationApplication" => Ok(Self::AccreditationApplication(key)),
             _ => Err(malformed()),
         }
     }
@@ -85,6 +88,7 @@ mod tests {
             NodeId::Thread(6),
             NodeId::Message(7),
             NodeId::Partnership(6),
+            NodeId::AccreditationApplication(9),
         ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }

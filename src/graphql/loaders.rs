@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
+use super::accreditation::{ApplicationLoader, HistoryLoader};
 use super::error::ApiError;
 use super::partnership::{FirstPartners, PartnerPageLoader, PartnershipLoader};
 use crate::db::Database;
@@ -45,6 +46,8 @@ pub struct LoaderSet {
     pub partnerships: DataLoader<PartnershipLoader, HashMapCache>,
     /// First pages of partners, by organisation and page size (see `partnership::partners`).
     pub partner_pages: DataLoader<PartnerPageLoader, HashMapCache>,
+    pub accreditation_applications: DataLoader<ApplicationLoader, HashMapCache>,
+    pub accreditation_histories: DataLoader<HistoryLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -71,6 +74,8 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            accreditation_applications: cached(ApplicationLoader(db.clone(), actor.clone())),
+            accreditation_histories: cached(HistoryLoader(db.clone())),
         }))
     }
 
@@ -87,6 +92,8 @@ impl Loaders {
         self.unread_counts.clear::<i64>();
         self.partnerships.clear::<i64>();
         self.partner_pages.clear::<FirstPartners>();
+        self.accreditation_applications.clear::<i64>();
+        self.accreditation_histories.clear::<i64>();
     }
 }
 

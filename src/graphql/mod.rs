@@ -2,6 +2,7 @@
 //!
 //! Resolvers stay thin: they read arguments, call `domain`, and shape the answer.
 
+mod accreditation;
 mod auth;
 mod call_application;
 mod connection;
@@ -54,6 +55,7 @@ pub struct Query(
     directory::DirectoryQuery,
     post_query::PostQuery,
     subscription::LiveQuery,
+    accreditation::AccreditationQuery,
 );
 
 /// The root mutation type. Every mutation takes one `input` and returns a payload whose
@@ -68,6 +70,7 @@ pub struct Mutation(
     call_application::CallApplicationMutation,
     conversation_mutation::ConversationMutation,
     partnership::PartnershipMutation,
+    accreditation::AccreditationMutation,
 );
 
 /// The whole schema.

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use super::accreditation::AccreditationApplication;
 use super::call_application::CallApplication;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
@@ -32,6 +33,7 @@ pub enum Node {
     Thread(Thread),
     Message(Message),
     Partnership(Partnership),
+    AccreditationApplication(AccreditationApplication),
 }
 
 impl From<Post> for Node {
@@ -102,6 +104,13 @@ impl NodeQuery {
                 let partnership = loaders.partnerships.load_one(key).await?;
                 Ok(partnership.map(|p| Node::Partnership(Partnership(p))))
             }
+            NodeId::AccreditationApplication(key) => {
+                let application = loaders.accreditation_applications.load_one(key).await?;
+                Ok(
+                    application
+                        .map(|a| Node::AccreditationApplication(AccreditationApplication(a))),
+                )
+            }
         }
     }
 
@@ -156,6 +165,10 @@ impl NodeQuery {
             NodeId::Partnership(key) => Some(*key),
             _ => None,
         });
+        let accreditation_keys = ids.iter().filter_map(|id| match id {
+            NodeId::AccreditationApplication(key) => Some(*key),
+            _ => None,
+        });
         let (
             organisations,
             users,
@@ -165,6 +178,7 @@ impl NodeQuery {
             threads,
             messages,
             partnerships,
+            accreditation_applications,
         ) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
@@ -174,6 +188,9 @@ impl NodeQuery {
             loaders.threads.load_many(thread_keys),
             loaders.messages.load_many(message_keys),
             loaders.partnerships.load_many(partnership_keys),
+            loaders
+                .accreditation_applications
+                .load_many(accreditation_keys),
         )?;
 
         Ok(ids
@@ -199,6 +216,9 @@ impl NodeQuery {
                 NodeId::Partnership(key) => partnerships
                     .get(key)
                     .map(|p| Node::Partnership(Partnership(p.clone()))),
+                NodeId::AccreditationApplication(key) => accreditation_applications
+                    .get(key)
+                    .map(|a| Node::AccreditationApplication(AccreditationApplication(a.clone()))),
             })
             .collect())
     }

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Interface, Object};
 
+use super::accreditation::{self, AccreditationApplication};
 use super::call_application::CallApplication;
 use super::connection::{Connection, TotalCount};
 use super::error::ApiResult;
@@ -292,7 +293,11 @@ macro_rules! organisation_type {
 
 organisation_type! {
     /// An entity associated with ASEAN (Annex 2 of the ASEAN Charter).
-    Entity { category: model::EntityCategory, accreditation_status: model::AccreditationStatus } {
+    Entity {
+        category: model::EntityCategory,
+        accreditation_status: model::AccreditationStatus,
+        accredited_on: Option<chrono::NaiveDate>
+    } {
         /// The Annex 2 category it belongs to.
         pub async fn category(&self) -> EntityCategory {
             self.category.into()
@@ -301,6 +306,30 @@ organisation_type! {
         /// Where it stands in accreditation.
         pub async fn accreditation_status(&self) -> AccreditationStatus {
             self.accreditation_status.into()
+        }
+
+        /// The day its accreditation took effect, for an entity accredited through the
+        /// platform; null otherwise.
+        pub async fn accredited_on(&self) -> Option<Date> {
+            self.accredited_on.map(Date)
+        }
+
+        /// Its applications for accreditation, newest first. Null unless you are its member
+        /// or work for the Secretariat.
+        pub async fn accreditation_applications(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
+            first: Option<i32>,
+            #[graphql(desc = "Start after the application with this cursor.")]
+            after: Option<String>,
+            #[graphql(desc = "Return the last this many (1 to 100), before `before` if given.")]
+            last: Option<i32>,
+            #[graphql(desc = "End before the application with this cursor.")]
+            before: Option<String>,
+        ) -> ApiResult<Option<Connection<AccreditationApplication>>> {
+            let args = PageArgs { first, after, last, before };
+            accreditation::of_organisation(ctx, self.organisation.id, args).await
         }
     }
 }
@@ -519,10 +548,12 @@ impl From<model::Organisation> for Organisation {
             OrganisationProfile::Entity {
                 category,
                 accreditation_status,
+                accredited_on,
             } => Self::Entity(Entity {
                 organisation,
                 category,
                 accreditation_status,
+                accredited_on,
             }),
             OrganisationProfile::Centre => Self::Centre(Centre { organisation }),
             OrganisationProfile::Secretariat => Self::Secretariat(Secretariat { organisation }),

@@ -16,6 +16,9 @@ pub enum UserErrorCode {
     LastOwner,
     /// Someone else changed the thing meanwhile; read it again before retrying.
     Changed,
+    /// The version sent is not the current one: someone changed the thing since it was
+    /// read. Nothing was written; read it again before retrying.
+    Conflict,
     /// The thing is not in a status that allows this, such as archiving a draft.
     WrongStatus,
     /// A call for applications is not taking applications now.

@@ -1,5 +1,6 @@
 //! The integration tests: one binary, real servers, real HTTP, on SQLite and PostgreSQL.
 
+mod accreditation;
 mod auth;
 mod calls;
 mod cli;

@@ -1,0 +1,634 @@
+//! Accreditation over HTTP: from registration to approval, the whole table of who may take
+//! which step from which status, concurrent officers, and who can see an application.
+
+use diesel::ExpressionMethods as _;
+use diesel_async::RunQueryDsl as _;
+use entities_hub::db::schema::accreditation_applications as applications;
+use entities_hub::domain::accounts;
+use entities_hub::domain::membership::MemberRole;
+use entities_hub::domain::user::PlatformRole;
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, on_both_backends, token_for};
+use crate::support::{add_applicant, global_id, member_of, organisation_gid, outsider};
+
+const APPLICATION_FIELDS: &str = "id status version requestedCategory submittedAt
+    organisation { slug ... on Entity { accreditationStatus category accreditedOn } }
+    decision { category cprDecisionDate letterDate letterReference }
+    history { action fromStatus toStatus comment actor { displayName } }";
+
+/// A user with a Secretariat role; returns their token.
+async fn secretariat(app: &TestApp, role: PlatformRole) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let email = format!("{}-{n}@asean.example", role.as_str().to_lowercase());
+    let name = format!("Officer {n}");
+    let user = accounts::create_user(&app.db, &email, &name, "a long enough password", Some(role))
+        .await
+        .unwrap()
+        .unwrap();
+    token_for(user.id)
+}
+
+fn complete_form() -> Value {
+    json!({
+        "supportsAseanPurposes": "Research on regional integration, shared with ASEAN bodies.",
+        "nonProfit": "Registered as a non-profit association; no distribution of surplus.",
+        "existenceInAsean": "Active since 2015 in five Member States.",
+        "membership": "120 members, nationals of seven Member States.",
+        "funding": "Membership fees and published grants.",
+        "registeredOffice": "Quezon City, Philippines.",
+        "contactName": "Maria Santos",
+        "contactEmail": "maria@coastal.example",
+    })
+}
+
+/// Sends a mutation whose payload is `{ application userErrors }` and returns the payload,
+/// or the whole body when it failed with errors.
+async fn mutate(app: &TestApp, token: &str, name: &str, input_type: &str, input: Value) -> Value {
+    let mutation = format!(
+        "mutation ($input: {input_type}!) {{ {name}(input: $input) {{
+            application {{ {APPLICATION_FIELDS} }} userErrors {{ field message code }} }} }}"
+    );
+    let body: Value = app
+        .post_with_token(token, &mutation, json!({ "input": input }))
+        .await
+        .json()
+        .await
+        .expect("a JSON body");
+    if body.get("errors").is_some() {
+        return body;
+    }
+    body["data"][name].clone()
+}
+
+/// Opens an application for `slug` with a complete form; returns it.
+async fn open(app: &TestApp, token: &str, slug: &str) -> Value {
+    let input = json!({ "organisationId": organisation_gid(app, slug).await,
+        "form": complete_form() });
+    let created = mutate(
+        app,
+        token,
+        "createAccreditationApplication",
+        "CreateAccreditationApplicationInput",
+        input,
+    )
+    .await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    created["application"].clone()
+}
+
+/// Takes `action` (a mutation name) on `application` at its version.
+async fn step(app: &TestApp, token: &str, action: &str, application: &Value) -> Value {
+    let input = json!({ "applicationId": application["id"], "version": application["version"],
+        "comment": "Noted." });
+    mutate(app, token, action, "AccreditationStepInput", input).await
+}
+
+/// Records a CPR decision on `application`.
+async fn decide(app: &TestApp, token: &str, application: &Value, decision: &str) -> Value {
+    let input = json!({ "applicationId": application["id"], "version": application["version"],
+        "decision": decision, "category": "THINK_TANK_AND_ACADEMIC_INSTITUTION",
+        "cprDecisionDate": "2026-11-20", "letterDate": "2026-11-27",
+        "letterReference": "ASEC/SG/2026/114" });
+    mutate(
+        app,
+        token,
+        "recordAccreditationDecision",
+        "RecordAccreditationDecisionInput",
+        input,
+    )
+    .await
+}
+
+fn succeeded(payload: &Value) -> Value {
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    payload["application"].clone()
+}
+
+async fn the_whole_path_from_registration_to_approval(app: TestApp) {
+    let founder = accounts::create_user(
+        &app.db,
+        "founder@coastal.example",
+        "Founder",
+        "a long enough password",
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let founder = token_for(founder.id);
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let admin = secretariat(&app, PlatformRole::SecretariatAdmin).await;
+    let register = "mutation ($input: RegisterApplicantInput!) { registerApplicant(input: $input) {
+        organisation { slug ... on Entity { accreditationStatus } } userErrors { code } } }";
+    let registered = app
+        .data_as(
+            &founder,
+            register,
+            json!({ "input": { "slug": "coastal", "name": "Coastal Research Network",
+            "country": "PH", "category": "CIVIL_SOCIETY_ORGANISATION" } }),
+        )
+        .await;
+    assert_eq!(
+        registered["registerApplicant"]["organisation"],
+        json!({ "slug": "coastal", "accreditationStatus": "APPLICANT" })
+    );
+
+    let draft = open(&app, &founder, "coastal").await;
+    let submitted =
+        succeeded(&step(&app, &founder, "submitAccreditationApplication", &draft).await);
+    let in_review = succeeded(
+        &step(
+            &app,
+            &officer,
+            "takeAccreditationApplicationIntoReview",
+            &submitted,
+        )
+        .await,
+    );
+    let revising =
+        succeeded(&step(&app, &officer, "requestAccreditationRevision", &in_review).await);
+    let mut revised_form = complete_form();
+    revised_form["funding"] = "Membership fees; audited accounts attached.".into();
+    let revised = succeeded(
+        &mutate(
+            &app,
+            &founder,
+            "updateAccreditationApplication",
+            "UpdateAccreditationApplicationInput",
+            json!({ "applicationId": revising["id"], "version": revising["version"],
+                "form": revised_form }),
+        )
+        .await,
+    );
+    let resubmitted =
+        succeeded(&step(&app, &founder, "submitAccreditationApplication", &revised).await);
+    let endorsed = succeeded(
+        &step(
+            &app,
+            &officer,
+            "recordAccreditationEndorsement",
+            &resubmitted,
+        )
+        .await,
+    );
+    let forwarded = succeeded(
+        &step(
+            &app,
+            &admin,
+            "forwardAccreditationApplicationToCpr",
+            &endorsed,
+        )
+        .await,
+    );
+    let deferred = succeeded(&decide(&app, &admin, &forwarded, "DEFERRED").await);
+    let again = succeeded(
+        &step(
+            &app,
+            &admin,
+            "forwardAccreditationApplicationToCpr",
+            &deferred,
+        )
+        .await,
+    );
+    let approved = succeeded(&decide(&app, &admin, &again, "APPROVED").await);
+
+    assert_eq!(approved["status"], "APPROVED");
+    assert_eq!(
+        approved["organisation"],
+        json!({ "slug": "coastal", "accreditationStatus": "ACCREDITED",
+            "category": "THINK_TANK_AND_ACADEMIC_INSTITUTION", "accreditedOn": "2026-11-20" }),
+        "accredited in the decided category, not the requested one"
+    );
+    assert_eq!(
+        approved["decision"],
+        json!({ "category": "THINK_TANK_AND_ACADEMIC_INSTITUTION",
+            "cprDecisionDate": "2026-11-20", "letterDate": "2026-11-27",
+            "letterReference": "ASEC/SG/2026/114" })
+    );
+    let steps: Vec<(&str, &str)> = approved["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap(),
+                s["toStatus"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("CREATE", "DRAFT"),
+            ("SUBMIT", "SUBMITTED"),
+            ("TAKE_INTO_REVIEW", "UNDER_REVIEW"),
+            ("REQUEST_REVISION", "REVISION_REQUESTED"),
+            ("EDIT", "REVISION_REQUESTED"),
+            ("SUBMIT", "UNDER_REVIEW"),
+            ("RECORD_ENDORSEMENT", "UNDER_REVIEW"),
+            ("FORWARD_TO_CPR", "FORWARDED_TO_CPR"),
+            ("DEFER", "DEFERRED"),
+            ("FORWARD_TO_CPR", "FORWARDED_TO_CPR"),
+            ("APPROVE", "APPROVED"),
+        ]
+    );
+    assert_eq!(approved["history"][0]["actor"]["displayName"], "Founder");
+    let reviewer = approved["history"][2]["actor"]["displayName"]
+        .as_str()
+        .unwrap();
+    assert!(reviewer.starts_with("Officer"), "{reviewer}");
+    assert_eq!(approved["history"][3]["comment"], "Noted.");
+
+    // The correspondence thread came with the application, between the entity and the
+    // Secretariat, in the founder's inbox.
+    let inbox = app
+        .data_as(
+            &founder,
+            "{ viewer { inbox { nodes { subject participants { slug } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        inbox["viewer"]["inbox"]["nodes"],
+        json!([{ "subject": "Accreditation of Coastal Research Network",
+            "participants": [{ "slug": "asean-secretariat" }, { "slug": "coastal" }] }])
+    );
+}
+
+/// The process as the issue states it, written out independently of the code: from each
+/// status, the step each mutation leads to, and who may take it.
+fn expected_status(status: &str, mutation: &str) -> Option<&'static str> {
+    let open = !matches!(status, "APPROVED" | "REJECTED" | "WITHDRAWN");
+    match (mutation, status) {
+        ("updateAccreditationApplication", "DRAFT") => Some("DRAFT"),
+        ("updateAccreditationApplication", "REVISION_REQUESTED") => Some("REVISION_REQUESTED"),
+        ("submitAccreditationApplication", "DRAFT") => Some("SUBMITTED"),
+        ("submitAccreditationApplication", "REVISION_REQUESTED") => Some("UNDER_REVIEW"),
+        ("takeAccreditationApplicationIntoReview", "SUBMITTED") => Some("UNDER_REVIEW"),
+        ("requestAccreditationRevision", "UNDER_REVIEW") => Some("REVISION_REQUESTED"),
+        ("recordAccreditationEndorsement", "DRAFT") => None,
+        ("recordAccreditationEndorsement", _) if open => Some(leak(status)),
+        ("forwardAccreditationApplicationToCpr", "UNDER_REVIEW" | "DEFERRED") => {
+            Some("FORWARDED_TO_CPR")
+        }
+        ("APPROVED" | "REJECTED" | "DEFERRED", "FORWARDED_TO_CPR") => Some(leak(mutation)),
+        ("withdrawAccreditationApplication", _) if open => Some("WITHDRAWN"),
+        _ => None,
+    }
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_owned().into_boxed_str())
+}
+
+fn may_take(role: &str, mutation: &str) -> bool {
+    match mutation {
+        "updateAccreditationApplication"
+        | "submitAccreditationApplication"
+        | "withdrawAccreditationApplication" => role == "applicant",
+        "takeAccreditationApplicationIntoReview"
+        | "requestAccreditationRevision"
+        | "recordAccreditationEndorsement" => matches!(role, "officer" | "admin"),
+        _ => role == "admin",
+    }
+}
+
+async fn every_step_is_allowed_or_refused_as_the_table_says(app: TestApp) {
+    add_applicant(&app, "coastal").await;
+    let roles = [
+        (
+            "applicant",
+            member_of(&app, "coastal", MemberRole::Admin).await,
+        ),
+        (
+            "member",
+            member_of(&app, "coastal", MemberRole::Editor).await,
+        ),
+        (
+            "officer",
+            secretariat(&app, PlatformRole::SecretariatOfficer).await,
+        ),
+        (
+            "admin",
+            secretariat(&app, PlatformRole::SecretariatAdmin).await,
+        ),
+        ("outsider", member_of(&app, "acb", MemberRole::Owner).await),
+    ];
+    let application = open(&app, &roles[0].1, "coastal").await;
+    let key = {
+        use base64::Engine as _;
+        let id = application["id"].as_str().unwrap();
+        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id)
+            .unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        plain.rsplit(':').next().unwrap().parse::<i64>().unwrap()
+    };
+    let statuses = [
+        "DRAFT",
+        "SUBMITTED",
+        "UNDER_REVIEW",
+        "REVISION_REQUESTED",
+        "FORWARDED_TO_CPR",
+        "APPROVED",
+        "REJECTED",
+        "DEFERRED",
+        "WITHDRAWN",
+    ];
+    let mutations = [
+        "updateAccreditationApplication",
+        "submitAccreditationApplication",
+        "takeAccreditationApplicationIntoReview",
+        "requestAccreditationRevision",
+        "recordAccreditationEndorsement",
+        "forwardAccreditationApplicationToCpr",
+        "withdrawAccreditationApplication",
+        "APPROVED",
+        "REJECTED",
+        "DEFERRED",
+    ];
+
+    let mut checked = 0;
+    for status in statuses {
+        for mutation in mutations {
+            for (role, token) in &roles {
+                // The application in `status` at version 1, whatever came before.
+                let mut conn = app.db.conn().await.unwrap();
+                entities_hub::on_conn!(&mut conn, |c| {
+                    diesel::update(applications::table)
+                        .filter(applications::id.eq(key))
+                        .set((
+                            applications::status.eq(status),
+                            applications::version.eq(1_i64),
+                        ))
+                        .execute(c)
+                        .await
+                })
+                .unwrap();
+                drop(conn);
+                let seen = json!({ "id": application["id"], "version": 1 });
+
+                let answer = match mutation {
+                    "APPROVED" | "REJECTED" | "DEFERRED" => {
+                        decide(&app, token, &seen, mutation).await
+                    }
+                    "updateAccreditationApplication" => {
+                        let input = json!({ "applicationId": seen["id"], "version": 1,
+                            "form": complete_form() });
+                        let input_type = "UpdateAccreditationApplicationInput";
+                        mutate(&app, token, mutation, input_type, input).await
+                    }
+                    _ => step(&app, token, mutation, &seen).await,
+                };
+                let now = app
+                    .data_as(
+                        &roles[3].1,
+                        "query ($id: ID!) { node(id: $id) {
+                        ... on AccreditationApplication { status version } } }",
+                        json!({ "id": seen["id"] }),
+                    )
+                    .await;
+
+                let case = format!("{role} {mutation} from {status}: {answer}");
+                match (*role, expected_status(status, mutation)) {
+                    ("outsider", _) => {
+                        assert_eq!(
+                            answer["errors"][0]["extensions"]["code"], "NOT_FOUND",
+                            "{case}"
+                        );
+                    }
+                    (_, _) if !may_take(role, mutation) => {
+                        assert_eq!(
+                            answer["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                            "{case}"
+                        );
+                    }
+                    (_, None) => {
+                        assert_eq!(answer["userErrors"][0]["code"], "WRONG_STATUS", "{case}");
+                    }
+                    (_, Some(to)) => {
+                        assert_eq!(answer["userErrors"], json!([]), "{case}");
+                        assert_eq!(answer["application"]["status"], to, "{case}");
+                        assert_eq!(now["node"], json!({ "status": to, "version": 2 }), "{case}");
+                        checked += 1;
+                        continue;
+                    }
+                }
+                assert_eq!(
+                    now["node"],
+                    json!({ "status": status, "version": 1 }),
+                    "a refusal changes nothing: {case}"
+                );
+            }
+        }
+    }
+    assert_eq!(checked, 29, "allowed steps in the table");
+}
+
+async fn two_officers_at_once_yield_one_success_and_one_conflict(app: TestApp) {
+    add_applicant(&app, "coastal").await;
+    let applicant = member_of(&app, "coastal", MemberRole::Owner).await;
+    let first = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let second = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let draft = open(&app, &applicant, "coastal").await;
+    let submitted =
+        succeeded(&step(&app, &applicant, "submitAccreditationApplication", &draft).await);
+
+    let action = "takeAccreditationApplicationIntoReview";
+    let (one, other) = futures::join!(
+        step(&app, &first, action, &submitted),
+        step(&app, &second, action, &submitted)
+    );
+    let stale = step(
+        &app,
+        &applicant,
+        "withdrawAccreditationApplication",
+        &submitted,
+    )
+    .await;
+
+    let mut codes: Vec<Value> = [&one, &other]
+        .iter()
+        .map(|answer| answer["userErrors"][0]["code"].clone())
+        .collect();
+    codes.sort_by_key(Value::to_string);
+    assert_eq!(codes, [json!("CONFLICT"), Value::Null], "{one} {other}");
+    assert_eq!(stale["userErrors"][0]["code"], "CONFLICT");
+    assert_eq!(stale["userErrors"][0]["field"], json!(["input", "version"]));
+    let winner = if one["application"].is_null() {
+        &other
+    } else {
+        &one
+    };
+    let history = &winner["application"]["history"];
+    assert_eq!(history.as_array().unwrap().len(), 3, "one step recorded");
+    assert_eq!(winner["application"]["status"], "UNDER_REVIEW");
+}
+
+async fn nobody_else_knows_an_application_exists(app: TestApp) {
+    add_applicant(&app, "coastal").await;
+    let applicant = member_of(&app, "coastal", MemberRole::Owner).await;
+    let member = member_of(&app, "coastal", MemberRole::Member).await;
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let stranger = outsider(&app).await;
+    let other_member = member_of(&app, "acb", MemberRole::Owner).await;
+    let application = open(&app, &applicant, "coastal").await;
+    let node = "query ($id: ID!) { node(id: $id) { ... on AccreditationApplication { status } } }";
+    let list = "{ organisation(slug: \"coastal\") { ... on Entity {
+        accreditationApplications { totalCount nodes { status } } } } }";
+    let queue = "{ accreditationApplications { totalCount nodes { organisation { slug } } }
+        accreditationStatusCounts { status count } }";
+    let missing = global_id("AccreditationApplication", 999_999);
+
+    for token in [&applicant, &member, &officer] {
+        let seen = app
+            .data_as(token, node, json!({ "id": application["id"] }))
+            .await;
+        assert_eq!(seen["node"]["status"], "DRAFT");
+        let listed = app.data_as(token, list, json!({})).await;
+        assert_eq!(
+            listed["organisation"]["accreditationApplications"]["totalCount"],
+            1
+        );
+    }
+    for token in [&stranger, &other_member] {
+        let hidden = app
+            .post_with_token(token, node, json!({ "id": application["id"] }))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let absent = app
+            .post_with_token(token, node, json!({ "id": missing }))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(hidden, absent);
+        assert_eq!(hidden, r#"{"data":{"node":null}}"#);
+        let listed = app.data_as(token, list, json!({})).await;
+        assert_eq!(
+            listed["organisation"]["accreditationApplications"],
+            Value::Null
+        );
+        let refused = app.post_with_token(token, queue, json!({})).await;
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    }
+    let anonymous = app.data(node, json!({ "id": application["id"] })).await;
+    assert_eq!(anonymous["node"], Value::Null);
+
+    let work = app.data_as(&officer, queue, json!({})).await;
+    assert_eq!(work["accreditationApplications"]["totalCount"], 1);
+    let counts = work["accreditationStatusCounts"].as_array().unwrap();
+    assert_eq!(counts.len(), 9, "every status listed");
+    assert_eq!(counts[0], json!({ "status": "DRAFT", "count": 1 }));
+    assert!(counts[1..].iter().all(|c| c["count"] == 0));
+}
+
+async fn one_open_application_per_entity_and_none_while_accredited(app: TestApp) {
+    add_applicant(&app, "coastal").await;
+    let applicant = member_of(&app, "coastal", MemberRole::Owner).await;
+    let accredited = member_of(&app, "asean-isis", MemberRole::Owner).await;
+    let first = open(&app, &applicant, "coastal").await;
+    let create = |slug: &'static str, token: String| {
+        let app = &app;
+        async move {
+            let input = json!({ "organisationId": organisation_gid(app, slug).await,
+                "form": complete_form() });
+            mutate(
+                app,
+                &token,
+                "createAccreditationApplication",
+                "CreateAccreditationApplicationInput",
+                input,
+            )
+            .await
+        }
+    };
+
+    let second = create("coastal", applicant.clone()).await;
+    let by_accredited = create("asean-isis", accredited).await;
+    succeeded(&step(&app, &applicant, "withdrawAccreditationApplication", &first).await);
+    let after_withdrawal = create("coastal", applicant.clone()).await;
+
+    assert_eq!(second["userErrors"][0]["code"], "TAKEN");
+    assert_eq!(second["application"], Value::Null);
+    assert_eq!(
+        by_accredited["errors"][0]["extensions"]["reason"],
+        "ALREADY_ACCREDITED"
+    );
+    assert_eq!(after_withdrawal["userErrors"], json!([]));
+}
+
+async fn incomplete_or_malformed_steps_change_nothing(app: TestApp) {
+    add_applicant(&app, "coastal").await;
+    let applicant = member_of(&app, "coastal", MemberRole::Owner).await;
+    let admin = secretariat(&app, PlatformRole::SecretariatAdmin).await;
+    let input = json!({ "organisationId": organisation_gid(&app, "coastal").await,
+        "form": { "supportsAseanPurposes": "Research.", "contactEmail": "not an address" } });
+    let bad_email = mutate(
+        &app,
+        &applicant,
+        "createAccreditationApplication",
+        "CreateAccreditationApplicationInput",
+        input.clone(),
+    )
+    .await;
+    let mut partial = input;
+    partial["form"]["contactEmail"] = "maria@coastal.example".into();
+    let draft = succeeded(
+        &mutate(
+            &app,
+            &applicant,
+            "createAccreditationApplication",
+            "CreateAccreditationApplicationInput",
+            partial,
+        )
+        .await,
+    );
+    let incomplete = step(&app, &applicant, "submitAccreditationApplication", &draft).await;
+    let untold = mutate(
+        &app,
+        &admin,
+        "requestAccreditationRevision",
+        "AccreditationStepInput",
+        json!({ "applicationId": draft["id"], "version": draft["version"] }),
+    )
+    .await;
+
+    assert_eq!(
+        bad_email["userErrors"][0]["field"],
+        json!(["input", "contactEmail"])
+    );
+    assert_eq!(
+        incomplete["userErrors"][0],
+        json!({ "field": ["input", "nonProfit"], "code": "INVALID",
+            "message": "nonProfit must be answered before the application is submitted" })
+    );
+    assert_eq!(untold["userErrors"][0]["code"], "WRONG_STATUS");
+    let now = app
+        .data_as(
+            &applicant,
+            "query ($id: ID!) { node(id: $id) { ... on AccreditationApplication {
+            status version history { action } } } }",
+            json!({ "id": draft["id"] }),
+        )
+        .await;
+    assert_eq!(
+        now["node"],
+        json!({ "status": "DRAFT", "version": 1, "history": [{ "action": "CREATE" }] })
+    );
+}
+
+on_both_backends!(
+    the_whole_path_from_registration_to_approval,
+    every_step_is_allowed_or_refused_as_the_table_says,
+    two_officers_at_once_yield_one_success_and_one_conflict,
+    nobody_else_knows_an_application_exists,
+    one_open_application_per_entity_and_none_while_accredited,
+    incomplete_or_malformed_steps_change_nothing
+);
