@@ -268,17 +268,19 @@ pub async fn update_content(
     Ok(row)
 }
 
-/// Moves an application still at `version` to a new status, records the step and, for an
-/// approval, accredits the organisation, in one transaction; `None` (and nothing written)
-/// when the version has moved on.
+/// Moves an application still at `version` to a new status, records the step, sends
+/// `note` into its thread if given and, for an approval, accredits the organisation, in one
+/// transaction; `None` (and nothing written) when the version has moved on.
 pub async fn change_status(
     conn: &mut DbConn,
     id: i64,
     version: i64,
     change: &StatusChange<'_>,
     step: &NewHistory<'_>,
+    note: Option<&NewMessage<'_>>,
     accreditation: Option<Accreditation<'_>>,
 ) -> Result<Option<ApplicationRow>, DbError> {
+    let pg = matches!(conn, DbConn::Pg(_));
     let row = crate::write_transaction!(conn, |c| {
         let row: Option<ApplicationRow> = diesel::update(
             applications::table
@@ -299,6 +301,10 @@ pub async fn change_status(
                 .values(step)
                 .execute(c)
                 .await?;
+            if let Some(note) = note {
+                // Notes are part of the step, not held to the sender's rate.
+                let _: Sent = insert_in_transaction!(c, pg, note, i64::MAX, step.at)?;
+            }
             if let Some(accreditation) = accreditation {
                 diesel::update(organisations::table.find(accreditation.organisation_id))
                     .set((

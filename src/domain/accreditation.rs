@@ -520,6 +520,7 @@ pub async fn edit_application(
 /// [`Action::ON_APPLICATIONS`] but editing and the CPR's decisions.
 pub async fn take_step(
     db: &Database,
+    feed: &ConversationFeed,
     actor: &Actor,
     id: i64,
     action: Action,
@@ -568,7 +569,25 @@ pub async fn take_step(
         to_status: to.as_str(),
         comment: comment.as_deref(),
     };
-    write_step(db, &application, &change, &step, None).await
+    // What to revise goes to the applicant in the correspondence too.
+    let secretariat = match action {
+        Action::RequestRevision => Some(secretariat_id(db).await?),
+        _ => None,
+    };
+    let note = secretariat
+        .zip(comment.as_deref())
+        .map(|(secretariat, body)| NewMessage {
+            thread_id: application.thread_id,
+            author_id: user.id,
+            organisation_id: secretariat,
+            body,
+            sent_at: now,
+        });
+    let outcome = write_step(db, &application, &change, &step, note.as_ref(), None).await;
+    if note.is_some() {
+        feed.dispatch_after_commit().await;
+    }
+    outcome
 }
 
 /// Records the CPR's decision on an application forwarded to it.
@@ -646,7 +665,7 @@ pub async fn record_decision(
         category: category.as_str(),
         accredited_on: decision.cpr_decision_date,
     });
-    write_step(db, &application, &change, &step, accreditation).await
+    write_step(db, &application, &change, &step, None, accreditation).await
 }
 
 /// Writes a checked step at the version in `application`.
@@ -655,6 +674,7 @@ async fn write_step(
     application: &Application,
     change: &StatusChange<'_>,
     step: &NewHistory<'_>,
+    note: Option<&NewMessage<'_>>,
     accreditation: Option<Accreditation<'_>>,
 ) -> StepOutcome {
     let mut conn = db.conn().await?;
@@ -664,6 +684,7 @@ async fn write_step(
         application.version,
         change,
         step,
+        note,
         accreditation,
     )
     .await?;

@@ -715,7 +715,8 @@ impl AccreditationMutation {
         step(ctx, input, Action::TakeIntoReview).await
     }
 
-    /// Asks the applicant to revise an application under review; `comment` says what. For
+    /// Asks the applicant to revise an application under review; `comment` says what, and
+    /// is also sent into the application's thread on behalf of the Secretariat. For
     /// Secretariat officers and admins.
     async fn request_accreditation_revision(
         &self,
@@ -786,13 +787,14 @@ async fn step(
 ) -> ApiResult<AccreditationApplicationPayload> {
     let db = ctx.data_unchecked::<Database>();
     let actor = ctx.data_unchecked::<Actor>();
+    let feed = ctx.data_unchecked::<ConversationFeed>();
     let id = application_id(&input.application_id)?;
     let request = StepRequest {
         version: i64::from(input.version),
         comment: input.comment,
     };
 
-    payload(model::take_step(db, actor, id, action, &request).await)
+    payload(model::take_step(db, feed, actor, id, action, &request).await)
 }
 
 fn application_id(id: &ID) -> ApiResult<i64> {

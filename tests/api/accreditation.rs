@@ -243,19 +243,30 @@ async fn the_whole_path_from_registration_to_approval(app: TestApp) {
     assert_eq!(approved["history"][3]["comment"], "Noted.");
 
     // The correspondence thread came with the application, between the entity and the
-    // Secretariat, in the founder's inbox.
+    // Secretariat, in the founder's inbox, and the request for revision went into it.
     let inbox = app
         .data_as(
             &founder,
-            "{ viewer { inbox { nodes { subject participants { slug } } } } }",
+            "{ viewer { inbox { nodes { subject participants { slug } unreadCount
+                messages { nodes { body organisation { slug } } } } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        inbox["viewer"]["inbox"]["nodes"],
-        json!([{ "subject": "Accreditation of Coastal Research Network",
-            "participants": [{ "slug": "asean-secretariat" }, { "slug": "coastal" }] }])
+        inbox["viewer"]["inbox"]["nodes"][0]["subject"],
+        "Accreditation of Coastal Research Network"
     );
+    assert_eq!(
+        inbox["viewer"]["inbox"]["nodes"][0]["participants"],
+        json!([{ "slug": "asean-secretariat" }, { "slug": "coastal" }])
+    );
+    let messages = &inbox["viewer"]["inbox"]["nodes"][0]["messages"]["nodes"];
+    assert_eq!(messages.as_array().unwrap().len(), 2, "{messages}");
+    assert_eq!(
+        messages[1],
+        json!({ "body": "Noted.", "organisation": { "slug": "asean-secretariat" } })
+    );
+    assert_eq!(inbox["viewer"]["inbox"]["nodes"][0]["unreadCount"], 1);
 }
 
 /// The process as the issue states it, written out independently of the code: from each
