@@ -98,6 +98,10 @@ pub struct Options {
     #[arg(long, env = "HUB_MAX_BODY_BYTES", default_value_t = 1 << 20, global = true)]
     pub max_body_bytes: usize,
 
+    /// Largest file a multipart upload may carry, in bytes.
+    #[arg(long, env = "HUB_MAX_UPLOAD_BYTES", default_value_t = 20 << 20, global = true)]
+    pub max_upload_bytes: usize,
+
     /// Deepest nesting of selections a query may have.
     #[arg(long, env = "HUB_MAX_QUERY_DEPTH", default_value_t = 32, global = true)]
     pub max_query_depth: usize,

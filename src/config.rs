@@ -40,6 +40,8 @@ impl CorsOrigins {
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     pub max_body_bytes: usize,
+    /// Largest file in a multipart upload.
+    pub max_upload_bytes: usize,
     pub cors_origins: CorsOrigins,
     pub shutdown_grace: Duration,
 }
@@ -48,6 +50,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1 << 20,
+            max_upload_bytes: 20 << 20,
             cors_origins: CorsOrigins::Any,
             shutdown_grace: Duration::from_secs(10),
         }
@@ -92,6 +95,7 @@ impl TryFrom<&Options> for Config {
             },
             http: HttpConfig {
                 max_body_bytes: options.max_body_bytes,
+                max_upload_bytes: options.max_upload_bytes,
                 cors_origins: CorsOrigins::parse(&options.cors_origins),
                 shutdown_grace: Duration::from_secs(options.shutdown_grace_secs),
             },

@@ -5,6 +5,7 @@
 pub mod accreditation;
 pub mod call_applications;
 mod connection;
+pub mod documents;
 pub mod events;
 pub mod memberships;
 pub mod messages;

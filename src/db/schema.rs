@@ -218,6 +218,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    application_documents (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        kind -> Text,
+        filename -> Text,
+        media_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+        replaced_at -> Nullable<Timestamp>,
+        review -> Text,
+        review_note -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    document_contents (document_id) {
+        document_id -> BigInt,
+        bytes -> Binary,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
@@ -243,5 +269,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_reads,
     partnerships,
     accreditation_applications,
-    accreditation_history
+    accreditation_history,
+    application_documents,
+    document_contents
 );

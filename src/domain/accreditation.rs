@@ -13,10 +13,12 @@
 //! | take into review   | submitted                              | under review        | officer, SA        |
 //! | request revision   | under review                           | revision requested  | officer, SA        |
 //! | record endorsement | submitted … forwarded, deferred        | (same)              | officer, SA        |
-//! | forward to the CPR | under review, deferred                 | forwarded to CPR    | SA                 |
+//! | forward to the CPR | under review, deferred                 | forwarded to CPR    | SA (1)             |
 //! | approve, reject    | forwarded to CPR                       | approved, rejected  | SA                 |
 //! | defer              | forwarded to CPR                       | deferred            | SA                 |
 //! | withdraw           | any open status                        | withdrawn           | applicant          |
+//!
+//! (1) Only once every required document ([`documents::REQUIRED_KINDS`]) is satisfactory.
 //!
 //! "Applicant" is an owner or admin of the applying organisation; its other members may
 //! read the application but not act on it. "SA" is a `SECRETARIAT_ADMIN`, who may do all an
@@ -28,6 +30,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::conversation_feed::ConversationFeed;
 use super::directory_management::{NewProfile, checked_new_organisation};
+use super::documents::{self, DocumentKind};
 use super::membership::MemberRole;
 use super::organisation::{
     AccreditationStatus, EntityCategory, Organisation, OrganisationKind, OrganisationProfile,
@@ -324,6 +327,9 @@ pub enum StepProblem {
     Conflict,
     /// The organisation already has an open application.
     AlreadyOpen,
+    /// A required document is missing or not found satisfactory, so the application cannot
+    /// go to the CPR.
+    DocumentNotSatisfactory(DocumentKind),
 }
 
 /// The outcome of a write: the application, or what the user must fix.
@@ -549,6 +555,14 @@ pub async fn take_step(
         && let Err(problem) = check_complete(&application)
     {
         return Ok(Err(StepProblem::Field(problem)));
+    }
+    if action == Action::ForwardToCpr
+        && let Some(kind) = documents::unsatisfied_required(db, id)
+            .await?
+            .into_iter()
+            .next()
+    {
+        return Ok(Err(StepProblem::DocumentNotSatisfactory(kind)));
     }
 
     let now = db::now();

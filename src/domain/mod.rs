@@ -8,6 +8,7 @@ pub mod call_applications;
 pub mod conversation_feed;
 pub mod directory;
 pub mod directory_management;
+pub mod documents;
 mod error;
 pub mod feed;
 pub mod invitations;

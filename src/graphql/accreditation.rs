@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
+use super::accreditation_document::{self, AccreditationDocument};
 use super::connection::{Connection, TotalCount};
 use super::directory_management::field_error;
 use super::error::{ApiError, ApiResult};
@@ -106,6 +107,9 @@ impl From<CprDecision> for DecisionOutcome {
 #[derive(Clone, Debug)]
 pub struct AccreditationApplication(pub model::Application);
 
+/// An entity's application for accreditation, from its draft to the CPR's decision.
+/// Visible to the members of the applying organisation and to the Secretariat; to anyone
+/// else it does not exist.
 #[Object]
 impl AccreditationApplication {
     /// Globally unique, opaque ID.
@@ -210,6 +214,20 @@ impl AccreditationApplication {
         self.0.decision.clone().map(AccreditationDecision)
     }
 
+    /// Its documents, oldest first: the current one of each kind, and with
+    /// `includeReplaced` the earlier uploads too.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default = false,
+            desc = "Also list uploads that a newer one of their kind replaced."
+        )]
+        include_replaced: bool,
+    ) -> ApiResult<Vec<AccreditationDocument>> {
+        accreditation_document::of_application(ctx, self.0.id, include_replaced).await
+    }
+
     /// Every step taken on it, oldest first. Never edited: what happened stays recorded.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AccreditationStep>> {
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -237,6 +255,7 @@ pub struct AccreditationContact {
 #[derive(Clone, Debug)]
 pub struct AccreditationDecision(model::Decision);
 
+/// The CPR's decision on an application and the Secretary-General's letter notifying it.
 #[Object]
 impl AccreditationDecision {
     /// The category the entity is accredited in, for an approval: it may differ from the
@@ -265,6 +284,7 @@ impl AccreditationDecision {
 #[derive(Clone, Debug)]
 pub struct AccreditationStep(model::Step);
 
+/// One recorded step of an application: who did what, when, from which status to which.
 #[Object]
 impl AccreditationStep {
     /// What was done.
@@ -837,6 +857,15 @@ fn user_error(problem: StepProblem) -> UserError {
             UserErrorCode::Conflict,
             "is not the application's current version: someone changed it meanwhile; read \
              it again",
+        ),
+        StepProblem::DocumentNotSatisfactory(kind) => UserError::on_input(
+            "applicationId",
+            UserErrorCode::DocumentsNotSatisfactory,
+            &format!(
+                "cannot go to the CPR: its {} document is missing or not yet found \
+                 satisfactory",
+                kind.as_str()
+            ),
         ),
         StepProblem::AlreadyOpen => UserError::on_input(
             "organisationId",

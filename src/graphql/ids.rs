@@ -18,6 +18,7 @@ pub enum NodeId {
     Message(i64),
     Partnership(i64),
     AccreditationApplication(i64),
+    Document(i64),
 }
 
 impl NodeId {
@@ -33,6 +34,7 @@ impl NodeId {
             Self::Message(id) => format!("Message:{id}"),
             Self::Partnership(id) => format!("Partnership:{id}"),
             Self::AccreditationApplication(id) => format!("AccreditationApplication:{id}"),
+            Self::Document(id) => format!("AccreditationDocument:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -55,6 +57,7 @@ impl NodeId {
             "Message" => Ok(Self::Message(key)),
             "Partnership" => Ok(Self::Partnership(key)),
             "AccreditationApplication" => Ok(Self::AccreditationApplication(key)),
+            "AccreditationDocument" => Ok(Self::Document(key)),
             _ => Err(malformed()),
         }
     }
@@ -89,6 +92,7 @@ mod tests {
             NodeId::Message(7),
             NodeId::Partnership(6),
             NodeId::AccreditationApplication(9),
+            NodeId::Document(10),
         ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }

@@ -3,6 +3,7 @@
 //! Resolvers stay thin: they read arguments, call `domain`, and shape the answer.
 
 mod accreditation;
+mod accreditation_document;
 mod auth;
 mod call_application;
 mod connection;
@@ -71,6 +72,7 @@ pub struct Mutation(
     conversation_mutation::ConversationMutation,
     partnership::PartnershipMutation,
     accreditation::AccreditationMutation,
+    accreditation_document::DocumentMutation,
 );
 
 /// The whole schema.
@@ -133,6 +135,14 @@ pub fn sdl() -> String {
 /// The global ID of a post, for links to it from outside the graph, such as feeds.
 pub fn post_global_id(id: i64) -> String {
     ids::NodeId::Post(id).encode().0
+}
+
+/// The row id of a document from its global ID, as the download route receives it.
+pub fn document_key(global_id: &str) -> Option<i64> {
+    match ids::NodeId::decode(&async_graphql::ID(global_id.to_owned())) {
+        Ok(ids::NodeId::Document(key)) => Some(key),
+        _ => None,
+    }
 }
 
 /// The cost of a list field: its page size times the cost of what is selected in it.

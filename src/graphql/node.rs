@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use super::accreditation::AccreditationApplication;
+use super::accreditation_document::AccreditationDocument;
 use super::call_application::CallApplication;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
@@ -34,6 +35,7 @@ pub enum Node {
     Message(Message),
     Partnership(Partnership),
     AccreditationApplication(AccreditationApplication),
+    AccreditationDocument(AccreditationDocument),
 }
 
 impl From<Post> for Node {
@@ -111,6 +113,10 @@ impl NodeQuery {
                         .map(|a| Node::AccreditationApplication(AccreditationApplication(a))),
                 )
             }
+            NodeId::Document(key) => {
+                let document = loaders.documents.load_one(key).await?;
+                Ok(document.map(|d| Node::AccreditationDocument(AccreditationDocument(d))))
+            }
         }
     }
 
@@ -169,6 +175,10 @@ impl NodeQuery {
             NodeId::AccreditationApplication(key) => Some(*key),
             _ => None,
         });
+        let document_keys = ids.iter().filter_map(|id| match id {
+            NodeId::Document(key) => Some(*key),
+            _ => None,
+        });
         let (
             organisations,
             users,
@@ -179,6 +189,7 @@ impl NodeQuery {
             messages,
             partnerships,
             accreditation_applications,
+            documents,
         ) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
@@ -191,6 +202,7 @@ impl NodeQuery {
             loaders
                 .accreditation_applications
                 .load_many(accreditation_keys),
+            loaders.documents.load_many(document_keys),
         )?;
 
         Ok(ids
@@ -219,6 +231,9 @@ impl NodeQuery {
                 NodeId::AccreditationApplication(key) => accreditation_applications
                     .get(key)
                     .map(|a| Node::AccreditationApplication(AccreditationApplication(a.clone()))),
+                NodeId::Document(key) => documents
+                    .get(key)
+                    .map(|d| Node::AccreditationDocument(AccreditationDocument(d.clone()))),
             })
             .collect())
     }

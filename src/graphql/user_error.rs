@@ -19,6 +19,10 @@ pub enum UserErrorCode {
     /// The version sent is not the current one: someone changed the thing since it was
     /// read. Nothing was written; read it again before retrying.
     Conflict,
+    /// A required document is missing or not found satisfactory yet.
+    DocumentsNotSatisfactory,
+    /// The file is not of a type the platform takes.
+    UnsupportedMediaType,
     /// The thing is not in a status that allows this, such as archiving a draft.
     WrongStatus,
     /// A call for applications is not taking applications now.

@@ -1,16 +1,18 @@
 //! GraphQL over HTTP: GET for queries, POST for everything, per the GraphQL-over-HTTP
 //! specification (media types, status codes, 405 for a mutation over GET).
 
+use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ServerError, Variables};
+use async_graphql::{ParseRequestError, ServerError, Value as ConstValue, Variables};
 use async_graphql_axum::GraphQLProtocol;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequest as _, Query, State};
 use axum::response::{IntoResponse, Response};
-use http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use futures::TryStreamExt as _;
+use http::header::{ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -87,34 +89,43 @@ pub async fn get(
         }
     };
 
-    execute(
-        state,
-        media,
-        &headers,
-        true,
-        query,
-        params.operation_name,
-        variables,
-    )
-    .await
+    let request = match build_request(query, params.operation_name, variables) {
+        Ok(request) => request,
+        Err(problem) => return request_error(StatusCode::BAD_REQUEST, media, problem),
+    };
+    execute(state, media, &headers, true, request, None).await
 }
 
-/// `POST /graphql` with a JSON body.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// `POST /graphql` with a JSON body, or a GraphQL multipart request carrying uploads.
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    if !is_json(&headers) {
+    if has_media_type(&headers, "multipart/form-data") {
+        return multipart(state, media, &headers, request).await;
+    }
+    if !has_media_type(&headers, "application/json") {
         let mut response = request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
-            "send the request as `Content-Type: application/json`",
+            "send the request as `Content-Type: application/json` (or `multipart/form-data` \
+             to upload files)",
         );
-        response
-            .headers_mut()
-            .insert("accept-post", HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            "accept-post",
+            HeaderValue::from_static("application/json, multipart/form-data"),
+        );
         return response;
     }
+    // Read through the extractor, so that the body limit applies.
+    let body = match Bytes::from_request(request, &state).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let body: PostBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(error) => {
@@ -123,50 +134,140 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         }
     };
 
-    execute(
-        state,
-        media,
-        &headers,
-        false,
-        body.query,
-        body.operation_name,
-        body.variables,
-    )
-    .await
+    let request = match build_request(body.query, body.operation_name, body.variables) {
+        Ok(request) => request,
+        Err(problem) => return request_error(StatusCode::BAD_REQUEST, media, problem),
+    };
+    execute(state, media, &headers, false, request, None).await
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+/// A GraphQL multipart request (files with the operation that uses them). Only for a
+/// signed-in user: a cross-site form cannot set `Authorization`, so this also keeps
+/// uploads safe from forged forms.
+async fn multipart(
+    state: AppState,
+    media: ResponseMedia,
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    if headers.get(AUTHORIZATION).is_none() {
+        return unauthenticated("uploads need `Authorization: Bearer <token>`");
+    }
+    let actor = match authenticate(&state, headers).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let limits = state.limits;
+    let too_large = || {
+        let message = format!("a file may have at most {} bytes", limits.upload);
+        request_error(StatusCode::PAYLOAD_TOO_LARGE, media, &message)
+    };
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_UPLOADS * limits.upload + limits.json) {
+        return too_large();
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = request
+        .into_body()
+        .into_data_stream()
+        .map_err(std::io::Error::other)
+        .into_async_read();
+    // Every part, `operations` included, is held to the file limit; the whole stream to
+    // that many files.
+    let options = MultipartOptions::default()
+        .max_file_size(limits.upload)
+        .max_num_files(MAX_UPLOADS);
+    let request = match async_graphql::http::receive_body(content_type, body, options).await {
+        Ok(request) => request,
+        Err(ParseRequestError::PayloadTooLarge) => return too_large(),
+        Err(error) => {
+            let message = format!("the multipart request is malformed: {error}");
+            return request_error(StatusCode::BAD_REQUEST, media, &message);
+        }
+    };
+    if request.query.len() > limits.json {
+        let message = format!("the query may have at most {} bytes", limits.json);
+        return request_error(StatusCode::PAYLOAD_TOO_LARGE, media, &message);
+    }
+
+    execute(state, media, headers, false, request, Some(actor)).await
+}
+
+/// How many files one multipart request may carry.
+const MAX_UPLOADS: usize = 4;
+
+/// What a multipart request puts in a variable in place of a file.
+const UPLOAD_MARKER: &str = "#__graphql_file__:";
+
+/// Whether the request names an upload it does not carry. async-graphql trusts these
+/// markers and would fail hard on a forged one, so they are refused up front.
+fn forges_uploads(request: &async_graphql::Request) -> bool {
+    fn forged(value: &ConstValue, uploads: usize) -> bool {
+        match value {
+            ConstValue::String(text) => text.strip_prefix(UPLOAD_MARKER).is_some_and(|index| {
+                index
+                    .parse::<usize>()
+                    .map_or(true, |index| index >= uploads)
+            }),
+            ConstValue::List(values) => values.iter().any(|value| forged(value, uploads)),
+            ConstValue::Object(fields) => fields.values().any(|value| forged(value, uploads)),
+            _ => false,
+        }
+    }
+    request.query.contains(UPLOAD_MARKER.trim_end_matches(':'))
+        || request
+            .variables
+            .iter()
+            .any(|(_, value)| forged(value, request.uploads.len()))
+}
+
+fn has_media_type(headers: &HeaderMap, media_type: &str) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(media_type))
 }
 
+/// The request of a GET or a JSON POST, or what is wrong with it.
+fn build_request(
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+) -> Result<async_graphql::Request, &'static str> {
+    let variables = match variables {
+        None | Some(Value::Null) => Variables::default(),
+        Some(variables @ Value::Object(_)) => Variables::from_json(variables),
+        Some(_) => return Err("`variables` must be an object"),
+    };
+    let mut request = async_graphql::Request::new(query).variables(variables);
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    Ok(request)
+}
+
+/// Runs a request, as the actor already authenticated if given, else as the one its
+/// headers name.
 async fn execute(
     state: AppState,
     media: ResponseMedia,
     headers: &HeaderMap,
     over_get: bool,
-    query: String,
-    operation_name: Option<String>,
-    variables: Option<Value>,
+    mut request: async_graphql::Request,
+    actor: Option<Actor>,
 ) -> Response {
-    let variables = match variables {
-        None | Some(Value::Null) => Variables::default(),
-        Some(variables @ Value::Object(_)) => Variables::from_json(variables),
-        Some(_) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                media,
-                "`variables` must be an object",
-            );
-        }
-    };
-    let mut request = async_graphql::Request::new(query).variables(variables);
-    if let Some(name) = &operation_name {
-        request = request.operation_name(name);
+    if forges_uploads(&request) {
+        let message = "the request names a file it does not carry";
+        return request_error(StatusCode::BAD_REQUEST, media, message);
     }
+    let operation_name = request.operation_name.clone();
 
     // Parse once here to see what the operation is; execution reuses the parsed document.
     let document = match request.parsed_query() {
@@ -187,9 +288,12 @@ async fn execute(
         return response;
     }
 
-    let actor = match authenticate(&state, headers).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
+    let actor = match actor {
+        Some(actor) => actor,
+        None => match authenticate(&state, headers).await {
+            Ok(actor) => actor,
+            Err(response) => return response,
+        },
     };
     let request = request.data(Loaders::new(&state.db, &actor)).data(actor);
     let mut response = state.schema.execute(request).await;
@@ -211,7 +315,7 @@ async fn execute(
 
 /// The actor the request's `Authorization: Bearer` token names; anonymous without one. A
 /// bad token is answered here, 401, rather than run as an anonymous request.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Actor, Response> {
+pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Actor, Response> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(Actor::anonymous());
     };
@@ -246,7 +350,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Actor, Re
         })
 }
 
-fn unauthenticated(message: &str) -> Response {
+pub(super) fn unauthenticated(message: &str) -> Response {
     let body =
         json!({ "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] });
     let mut response = json_response(StatusCode::UNAUTHORIZED, ResponseMedia::Json, &body);

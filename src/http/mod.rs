@@ -1,6 +1,7 @@
 //! HTTP: the router, GraphQL over HTTP, the playground, health and metrics, and serving.
 
 mod access_log;
+mod documents;
 mod feeds;
 mod graphql;
 mod health;
@@ -34,6 +35,17 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub metrics: Arc<Metrics>,
     pub feed: PostFeed,
+    /// The limits of request bodies, set by [`router`].
+    pub limits: BodyLimits,
+}
+
+/// How large request bodies may be.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    /// A JSON body, or the `operations` part of a multipart one.
+    pub json: usize,
+    /// One file of a multipart upload.
+    pub upload: usize,
 }
 
 impl AppState {
@@ -44,15 +56,24 @@ impl AppState {
             tokens: Arc::new(tokens),
             metrics: Arc::default(),
             feed,
+            limits: BodyLimits {
+                json: HttpConfig::default().max_body_bytes,
+                upload: HttpConfig::default().max_upload_bytes,
+            },
         }
     }
 }
 
 /// All routes, with the body limit, CORS and the access log.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
+pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
+    state.limits = BodyLimits {
+        json: config.max_body_bytes,
+        upload: config.max_upload_bytes,
+    };
     Router::new()
         .merge(playground::routes())
         .merge(feeds::routes())
+        .merge(documents::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))

@@ -3,6 +3,7 @@
 
 use diesel::ExpressionMethods as _;
 use diesel_async::RunQueryDsl as _;
+use entities_hub::db::documents::{self, NewDocument};
 use entities_hub::db::schema::accreditation_applications as applications;
 use entities_hub::domain::accounts;
 use entities_hub::domain::membership::MemberRole;
@@ -10,7 +11,9 @@ use entities_hub::domain::user::PlatformRole;
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, on_both_backends, token_for};
-use crate::support::{add_applicant, global_id, member_of, organisation_gid, outsider};
+use crate::support::{
+    add_applicant, global_id, member_of, organisation_gid, outsider, upload_document,
+};
 
 const APPLICATION_FIELDS: &str = "id status version requestedCategory submittedAt
     organisation { slug ... on Entity { accreditationStatus category accreditedOn } }
@@ -18,7 +21,7 @@ const APPLICATION_FIELDS: &str = "id status version requestedCategory submittedA
     history { action fromStatus toStatus comment actor { displayName } }";
 
 /// A user with a Secretariat role; returns their token.
-async fn secretariat(app: &TestApp, role: PlatformRole) -> String {
+pub async fn secretariat(app: &TestApp, role: PlatformRole) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -31,7 +34,7 @@ async fn secretariat(app: &TestApp, role: PlatformRole) -> String {
     token_for(user.id)
 }
 
-fn complete_form() -> Value {
+pub fn complete_form() -> Value {
     json!({
         "supportsAseanPurposes": "Research on regional integration, shared with ASEAN bodies.",
         "nonProfit": "Registered as a non-profit association; no distribution of surplus.",
@@ -46,7 +49,13 @@ fn complete_form() -> Value {
 
 /// Sends a mutation whose payload is `{ application userErrors }` and returns the payload,
 /// or the whole body when it failed with errors.
-async fn mutate(app: &TestApp, token: &str, name: &str, input_type: &str, input: Value) -> Value {
+pub async fn mutate(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    input_type: &str,
+    input: Value,
+) -> Value {
     let mutation = format!(
         "mutation ($input: {input_type}!) {{ {name}(input: $input) {{
             application {{ {APPLICATION_FIELDS} }} userErrors {{ field message code }} }} }}"
@@ -64,7 +73,7 @@ async fn mutate(app: &TestApp, token: &str, name: &str, input_type: &str, input:
 }
 
 /// Opens an application for `slug` with a complete form; returns it.
-async fn open(app: &TestApp, token: &str, slug: &str) -> Value {
+pub async fn open(app: &TestApp, token: &str, slug: &str) -> Value {
     let input = json!({ "organisationId": organisation_gid(app, slug).await,
         "form": complete_form() });
     let created = mutate(
@@ -80,14 +89,14 @@ async fn open(app: &TestApp, token: &str, slug: &str) -> Value {
 }
 
 /// Takes `action` (a mutation name) on `application` at its version.
-async fn step(app: &TestApp, token: &str, action: &str, application: &Value) -> Value {
+pub async fn step(app: &TestApp, token: &str, action: &str, application: &Value) -> Value {
     let input = json!({ "applicationId": application["id"], "version": application["version"],
         "comment": "Noted." });
     mutate(app, token, action, "AccreditationStepInput", input).await
 }
 
 /// Records a CPR decision on `application`.
-async fn decide(app: &TestApp, token: &str, application: &Value, decision: &str) -> Value {
+pub async fn decide(app: &TestApp, token: &str, application: &Value, decision: &str) -> Value {
     let input = json!({ "applicationId": application["id"], "version": application["version"],
         "decision": decision, "category": "THINK_TANK_AND_ACADEMIC_INSTITUTION",
         "cprDecisionDate": "2026-11-20", "letterDate": "2026-11-27",
@@ -102,7 +111,7 @@ async fn decide(app: &TestApp, token: &str, application: &Value, decision: &str)
     .await
 }
 
-fn succeeded(payload: &Value) -> Value {
+pub fn succeeded(payload: &Value) -> Value {
     assert_eq!(payload["userErrors"], json!([]), "{payload}");
     payload["application"].clone()
 }
@@ -137,6 +146,15 @@ async fn the_whole_path_from_registration_to_approval(app: TestApp) {
     );
 
     let draft = open(&app, &founder, "coastal").await;
+    let mut uploaded = Vec::new();
+    for kind in ["NATURE_AND_PURPOSE", "ACTIVITIES_EVIDENCE", "CONSTITUTION"] {
+        let response =
+            upload_document(&app, &founder, &draft["id"], kind, "doc.pdf", b"%PDF-1.7 x");
+        let answer: Value = response.await.json().await.unwrap();
+        let payload = &answer["data"]["attachAccreditationDocument"];
+        assert_eq!(payload["userErrors"], json!([]), "{answer}");
+        uploaded.push(payload["document"]["id"].clone());
+    }
     let submitted =
         succeeded(&step(&app, &founder, "submitAccreditationApplication", &draft).await);
     let in_review = succeeded(
@@ -165,6 +183,26 @@ async fn the_whole_path_from_registration_to_approval(app: TestApp) {
     );
     let resubmitted =
         succeeded(&step(&app, &founder, "submitAccreditationApplication", &revised).await);
+    let too_early = step(
+        &app,
+        &admin,
+        "forwardAccreditationApplicationToCpr",
+        &resubmitted,
+    )
+    .await;
+    assert_eq!(
+        too_early["userErrors"][0]["code"], "DOCUMENTS_NOT_SATISFACTORY",
+        "{too_early}"
+    );
+    let review = "mutation ($id: ID!) { reviewAccreditationDocument(input:
+        {documentId: $id, review: SATISFACTORY}) { document { review } userErrors { code } } }";
+    for id in &uploaded {
+        let reviewed = app.data_as(&officer, review, json!({ "id": id })).await;
+        assert_eq!(
+            reviewed["reviewAccreditationDocument"]["document"]["review"],
+            "SATISFACTORY"
+        );
+    }
     let endorsed = succeeded(
         &step(
             &app,
@@ -338,6 +376,29 @@ async fn every_step_is_allowed_or_refused_as_the_table_says(app: TestApp) {
         let plain = String::from_utf8(plain).unwrap();
         plain.rsplit(':').next().unwrap().parse::<i64>().unwrap()
     };
+    // The required documents, found satisfactory, so that forwarding to the CPR is up to
+    // the status and the role alone.
+    let applicant_id = crate::harness::test_keys()
+        .verify(&roles[0].1)
+        .expect("a valid token");
+    let mut conn = app.db.conn().await.unwrap();
+    for kind in ["NATURE_AND_PURPOSE", "ACTIVITIES_EVIDENCE", "CONSTITUTION"] {
+        let document = NewDocument {
+            application_id: key,
+            kind,
+            filename: "document.pdf",
+            media_type: "application/pdf",
+            byte_size: 8,
+            sha256: "0",
+            uploaded_by: applicant_id,
+            uploaded_at: entities_hub::db::now(),
+            review: "SATISFACTORY",
+        };
+        documents::insert(&mut conn, &document, b"%PDF-1.7")
+            .await
+            .unwrap();
+    }
+    drop(conn);
     let statuses = [
         "DRAFT",
         "SUBMITTED",

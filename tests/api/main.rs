@@ -1,6 +1,7 @@
 //! The integration tests: one binary, real servers, real HTTP, on SQLite and PostgreSQL.
 
 mod accreditation;
+mod accreditation_documents;
 mod auth;
 mod calls;
 mod cli;

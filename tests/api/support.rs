@@ -178,3 +178,75 @@ pub async fn publish_news(app: &TestApp, token: &str, slug: &str, title: &str) -
     let draft = create_post(app, token, slug, json!({ "kind": "NEWS", "title": title })).await;
     publish_post(app, token, &draft["id"]).await
 }
+
+/// A GraphQL multipart request body (the `operations` and `map` parts, then the files),
+/// built by hand so that tests can also send bodies no client library would.
+pub fn multipart_body(
+    boundary: &str,
+    operations: &Value,
+    map: &Value,
+    files: &[(&str, &str, &[u8])],
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("operations", operations.to_string()),
+        ("map", map.to_string()),
+    ] {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (field, filename, bytes) in files {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+                 filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// Uploads one file as a document of an application, as `token`, with a real multipart
+/// request; returns the response.
+pub async fn upload_document(
+    app: &TestApp,
+    token: &str,
+    application_id: &Value,
+    kind: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let operations = json!({
+        "query": "mutation ($input: AttachAccreditationDocumentInput!) {
+            attachAccreditationDocument(input: $input) {
+            document { id kind filename mediaType byteSize sha256 review downloadPath }
+            userErrors { field message code } } }",
+        "variables": { "input": { "applicationId": application_id, "kind": kind, "file": null } }
+    });
+    let map = json!({ "0": ["variables.input.file"] });
+    let body = multipart_body(
+        "hubBoundary7MA4YWxk",
+        &operations,
+        &map,
+        &[("0", filename, bytes)],
+    );
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            "multipart/form-data; boundary=hubBoundary7MA4YWxk",
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers")
+}

@@ -1,0 +1,2 @@
+DROP TABLE document_contents;
+DROP TABLE application_documents;
