@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::db::{Database, DatabaseUrl, migrations};
+use crate::domain::accreditation_feed::AccreditationFeed;
 use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::membership::{self, MemberRole};
 use crate::domain::post_feed::PostFeed;
@@ -69,9 +70,13 @@ async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
     let conversations = ConversationFeed::start(db.clone(), config.feed)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the live feed: {e:?}"))?;
+    let accreditation = AccreditationFeed::start(db.clone(), config.feed)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the live feed: {e:?}"))?;
     let feeds = graphql::Feeds {
         posts: feed.clone(),
         conversations,
+        accreditation,
     };
     let schema = graphql::schema(db.clone(), keys.clone(), feeds, config.limits);
 

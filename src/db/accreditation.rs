@@ -13,6 +13,7 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
+use super::events::APPLICATION_UPDATED;
 use super::memberships::NewMembership;
 use super::messages::{NewMessage, insert_in_transaction};
 use super::organisations::NewOrganisation;
@@ -222,6 +223,7 @@ pub async fn insert_application(
             .values(&step)
             .execute(c)
             .await?;
+        crate::append_event!(c, pg, APPLICATION_UPDATED, row.id, new.now);
         Ok::<_, QueryError>(row)
     });
 
@@ -241,6 +243,7 @@ pub async fn update_content(
     content: &ApplicationContent,
     step: &NewHistory<'_>,
 ) -> Result<Option<ApplicationRow>, DbError> {
+    let pg = matches!(conn, DbConn::Pg(_));
     let row = crate::write_transaction!(conn, |c| {
         let row: Option<ApplicationRow> = diesel::update(
             applications::table
@@ -261,6 +264,7 @@ pub async fn update_content(
                 .values(step)
                 .execute(c)
                 .await?;
+            crate::append_event!(c, pg, APPLICATION_UPDATED, id, step.at);
         }
         Ok::<_, QueryError>(row)
     })?;
@@ -301,6 +305,7 @@ pub async fn change_status(
                 .values(step)
                 .execute(c)
                 .await?;
+            crate::append_event!(c, pg, APPLICATION_UPDATED, id, step.at);
             if let Some(note) = note {
                 // Notes are part of the step, not held to the sender's rate.
                 let _: Sent = insert_in_transaction!(c, pg, note, i64::MAX, step.at)?;

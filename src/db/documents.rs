@@ -7,6 +7,7 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
+use super::events::APPLICATION_UPDATED;
 use super::schema::{application_documents as documents, document_contents as contents};
 use super::{DbConn, DbError};
 
@@ -52,6 +53,7 @@ pub async fn insert(
     document: &NewDocument<'_>,
     bytes: &[u8],
 ) -> Result<DocumentRow, DbError> {
+    let pg = matches!(conn, DbConn::Pg(_));
     let row = crate::write_transaction!(conn, |c| {
         diesel::update(
             documents::table
@@ -71,6 +73,8 @@ pub async fn insert(
             .values((contents::document_id.eq(row.id), contents::bytes.eq(bytes)))
             .execute(c)
             .await?;
+        let (application, at) = (document.application_id, document.uploaded_at);
+        crate::append_event!(c, pg, APPLICATION_UPDATED, application, at);
         Ok::<_, diesel::result::Error>(row)
     })?;
 
@@ -121,8 +125,8 @@ pub async fn content(conn: &mut DbConn, id: i64) -> Result<Option<Vec<u8>>, DbEr
     Ok(bytes)
 }
 
-/// Records the review of a document that is still current; `None` when it was replaced
-/// meanwhile.
+/// Records the review of a document that is still current, and the event of its
+/// application, in one transaction; `None` when it was replaced meanwhile.
 pub async fn review(
     conn: &mut DbConn,
     id: i64,
@@ -131,8 +135,9 @@ pub async fn review(
     reviewer: i64,
     at: NaiveDateTime,
 ) -> Result<Option<DocumentRow>, DbError> {
-    let row = crate::on_conn!(conn, |c| {
-        diesel::update(
+    let pg = matches!(conn, DbConn::Pg(_));
+    let row = crate::write_transaction!(conn, |c| {
+        let row: Option<DocumentRow> = diesel::update(
             documents::table
                 .find(id)
                 .filter(documents::replaced_at.is_null()),
@@ -146,7 +151,11 @@ pub async fn review(
         .returning(DocumentRow::as_returning())
         .get_result(c)
         .await
-        .optional()
+        .optional()?;
+        if let Some(row) = &row {
+            crate::append_event!(c, pg, APPLICATION_UPDATED, row.application_id, at);
+        }
+        Ok::<_, diesel::result::Error>(row)
     })?;
 
     Ok(row)

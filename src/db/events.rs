@@ -17,6 +17,10 @@ pub const MESSAGE_CHANGED: &str = "message_changed";
 /// A user's read position in a thread moved; its subject is the thread, its user the reader.
 pub const THREAD_READ: &str = "thread_read";
 
+/// An accreditation application changed (a step, or a document); its subject is the
+/// application.
+pub const APPLICATION_UPDATED: &str = "application_updated";
+
 /// The key of the PostgreSQL advisory lock that makes event ids visible in order.
 pub const EVENT_ORDER_LOCK: i64 = 0x6875_625f_6576_7473;
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod accreditation;
+pub mod accreditation_feed;
 pub mod call_applications;
 pub mod conversation_feed;
 pub mod directory;

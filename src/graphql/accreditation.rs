@@ -23,6 +23,7 @@ use crate::domain::accreditation::{
     self as model, Action, ApplicationForm, ApplicationScope, DecisionOutcome, DecisionRequest,
     QueueFilter, StepOutcome, StepProblem, StepRequest,
 };
+use crate::domain::accreditation_feed::AccreditationFeed;
 use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::directory_management::NewProfile;
 use crate::domain::organisation::OrganisationKind;
@@ -697,7 +698,11 @@ impl AccreditationMutation {
         };
 
         let form = input.form.into();
-        payload(model::create_application(db, feed, actor, organisation_id, &form).await)
+        payload(
+            ctx,
+            model::create_application(db, feed, actor, organisation_id, &form).await,
+        )
+        .await
     }
 
     /// Replaces what an application in `DRAFT` or `REVISION_REQUESTED` says. For its
@@ -713,7 +718,11 @@ impl AccreditationMutation {
 
         let form = input.form.into();
         let version = i64::from(input.version);
-        payload(model::edit_application(db, actor, id, version, &form).await)
+        payload(
+            ctx,
+            model::edit_application(db, actor, id, version, &form).await,
+        )
+        .await
     }
 
     /// Submits a draft (to `SUBMITTED`) or a revision (back to `UNDER_REVIEW`). For the
@@ -796,7 +805,11 @@ impl AccreditationMutation {
 
         let version = i64::from(input.version);
         let comment = input.comment.as_deref();
-        payload(model::record_decision(db, actor, id, version, comment, &decision).await)
+        payload(
+            ctx,
+            model::record_decision(db, actor, id, version, comment, &decision).await,
+        )
+        .await
     }
 }
 
@@ -814,7 +827,11 @@ async fn step(
         comment: input.comment,
     };
 
-    payload(model::take_step(db, feed, actor, id, action, &request).await)
+    payload(
+        ctx,
+        model::take_step(db, feed, actor, id, action, &request).await,
+    )
+    .await
 }
 
 fn application_id(id: &ID) -> ApiResult<i64> {
@@ -828,7 +845,16 @@ fn not_a(argument: &str, what: &str) -> ApiError {
     ApiError::BadUserInput(format!("`{argument}` is not {what}"))
 }
 
-fn payload(outcome: StepOutcome) -> ApiResult<AccreditationApplicationPayload> {
+/// The payload of a step, once its change went out on the live feed.
+async fn payload(
+    ctx: &Context<'_>,
+    outcome: StepOutcome,
+) -> ApiResult<AccreditationApplicationPayload> {
+    if matches!(outcome, Ok(Ok(_))) {
+        ctx.data_unchecked::<AccreditationFeed>()
+            .dispatch_after_commit()
+            .await;
+    }
     Ok(match outcome? {
         Ok(application) => AccreditationApplicationPayload {
             application: Some(AccreditationApplication(application)),

@@ -16,6 +16,7 @@ use super::scalars::DateTime;
 use super::user::User;
 use super::user_error::{UserError, UserErrorCode};
 use crate::db::Database;
+use crate::domain::accreditation_feed::AccreditationFeed;
 use crate::domain::documents::{self as model, DocumentOutcome, DocumentProblem};
 use crate::domain::user::Actor;
 
@@ -245,7 +246,11 @@ impl DocumentMutation {
             })?;
 
         let kind = input.kind.into();
-        payload(model::attach(db, actor, application_id, kind, &filename, bytes).await)
+        payload(
+            ctx,
+            model::attach(db, actor, application_id, kind, &filename, bytes).await,
+        )
+        .await
     }
 
     /// Records what the Secretariat found in the current document of an application under
@@ -268,11 +273,24 @@ impl DocumentMutation {
 
         let review = input.review.into();
         let note = input.note.as_deref();
-        payload(model::review(db, actor, document_id, review, note).await)
+        payload(
+            ctx,
+            model::review(db, actor, document_id, review, note).await,
+        )
+        .await
     }
 }
 
-fn payload(outcome: DocumentOutcome) -> ApiResult<AccreditationDocumentPayload> {
+/// The payload of a change, once it went out on the live feed of its application.
+async fn payload(
+    ctx: &Context<'_>,
+    outcome: DocumentOutcome,
+) -> ApiResult<AccreditationDocumentPayload> {
+    if matches!(outcome, Ok(Ok(_))) {
+        ctx.data_unchecked::<AccreditationFeed>()
+            .dispatch_after_commit()
+            .await;
+    }
     Ok(match outcome? {
         Ok(document) => AccreditationDocumentPayload {
             document: Some(AccreditationDocument(document)),

@@ -34,6 +34,7 @@ mod websocket;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::db::Database;
+use crate::domain::accreditation_feed::AccreditationFeed;
 use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::post_feed::PostFeed;
@@ -108,6 +109,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub struct Feeds {
     pub posts: PostFeed,
     pub conversations: ConversationFeed,
+    pub accreditation: AccreditationFeed,
 }
 
 /// The schema that serves requests against `db`, signing tokens with `keys` and publishing
@@ -120,6 +122,7 @@ pub fn schema(db: Database, keys: TokenKeys, feeds: Feeds, limits: QueryLimits) 
         .data(keys)
         .data(feeds.posts)
         .data(feeds.conversations)
+        .data(feeds.accreditation)
         .extension(document::AliasLimit(limits.aliases))
         .extension(websocket::ConnectionAuthentication)
         .limit_depth(limits.depth)

@@ -3,12 +3,14 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use futures::{Stream, StreamExt as _};
 
+use super::accreditation::AccreditationApplication;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::ids::organisation_ids;
 use super::loaders::Loaders;
 use super::post::{Post, PostKind};
 use super::thread::{Message, Thread};
+use crate::domain::accreditation_feed::AccreditationFeed;
 use crate::domain::conversation_feed::{ConversationChange, ConversationFeed};
 use crate::domain::feed::FeedEvent as _;
 use crate::domain::post_feed::{FeedFilter, PostFeed};
@@ -219,4 +221,59 @@ impl Subscription {
             })
         }))
     }
+
+    /// Each change of one accreditation application: every step, document uploaded and
+    /// review, with the application as it is after it; with `after`, first every one since
+    /// that cursor. For the applicant's members and the Secretariat. Ends with
+    /// `UNAUTHENTICATED` when your token expires, and with `TOO_SLOW` if you fall too far
+    /// behind.
+    async fn accreditation_application_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application, as read from `AccreditationApplication.id`.")] id: ID,
+        #[graphql(desc = "The `cursor` of the last event you received.")] after: Option<String>,
+    ) -> Result<impl Stream<Item = ApiResult<AccreditationApplicationUpdate>> + use<>, ApiError>
+    {
+        let actor = ctx.data_unchecked::<Actor>().clone();
+        if actor.user().is_none() {
+            return Err(ApiError::Unauthenticated);
+        }
+        let loaders = ctx.data_unchecked::<Loaders>().clone();
+        let id = match NodeId::decode(&id)? {
+            NodeId::AccreditationApplication(id) => id,
+            _ => {
+                let message = "`id` is not an accreditation application";
+                return Err(ApiError::BadUserInput(message.into()));
+            }
+        };
+        if loaders
+            .accreditation_applications
+            .load_one(id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::NotFound);
+        }
+        let feed = ctx.data_unchecked::<AccreditationFeed>();
+
+        let stream = feed.application_updates(actor, id, after.as_deref())?;
+
+        Ok(stream.map(move |event| {
+            let event = event?;
+            loaders.clear();
+            Ok(AccreditationApplicationUpdate {
+                cursor: event.cursor(),
+                application: AccreditationApplication(event.application.clone()),
+            })
+        }))
+    }
+}
+
+/// A change of an accreditation application.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct AccreditationApplicationUpdate {
+    /// The position of this event: pass it as `after` to resume after it.
+    cursor: String,
+    /// The application, as it is after the change.
+    application: AccreditationApplication,
 }

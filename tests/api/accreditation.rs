@@ -11,6 +11,7 @@ use entities_hub::domain::user::PlatformRole;
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, on_both_backends, token_for};
+use crate::live_conversations::{ending_code, next_event, now, subscribe};
 use crate::support::{
     add_applicant, global_id, member_of, organisation_gid, outsider, upload_document,
 };
@@ -696,7 +697,47 @@ async fn incomplete_or_malformed_steps_change_nothing(app: TestApp) {
     );
 }
 
+async fn the_applicant_and_the_secretariat_follow_an_application_live(app: TestApp) {
+    add_applicant(&app, "coastal").await;
+    let applicant = member_of(&app, "coastal", MemberRole::Owner).await;
+    let member = member_of(&app, "coastal", MemberRole::Member).await;
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let stranger = member_of(&app, "acb", MemberRole::Owner).await;
+    let updates = "subscription ($id: ID!, $after: String) {
+        accreditationApplicationUpdated(id: $id, after: $after) {
+        cursor application { status version } } }";
+    let application = open(&app, &applicant, "coastal").await;
+    let from_now = json!({ "id": application["id"], "after": now(&app).await });
+    let mut watching = subscribe(&app, &member, updates, from_now.clone()).await;
+    let mut outsider = subscribe(&app, &stranger, updates, from_now).await;
+
+    let submitted = succeeded(
+        &step(
+            &app,
+            &applicant,
+            "submitAccreditationApplication",
+            &application,
+        )
+        .await,
+    );
+    let first = next_event(&mut watching, "accreditationApplicationUpdated").await;
+    drop(watching);
+    let action = "takeAccreditationApplicationIntoReview";
+    let in_review = succeeded(&step(&app, &officer, action, &submitted).await);
+    let resume = json!({ "id": application["id"], "after": first["cursor"] });
+    let mut resumed = subscribe(&app, &officer, updates, resume).await;
+    let missed = next_event(&mut resumed, "accreditationApplicationUpdated").await;
+    succeeded(&step(&app, &officer, "requestAccreditationRevision", &in_review).await);
+    let live = next_event(&mut resumed, "accreditationApplicationUpdated").await;
+
+    assert_eq!(first["application"]["version"], 2);
+    assert_eq!(missed["application"]["version"], 3, "the step missed, once");
+    assert_eq!(live["application"]["status"], "REVISION_REQUESTED");
+    assert_eq!(ending_code(&mut outsider).await, "NOT_FOUND");
+}
+
 on_both_backends!(
+    the_applicant_and_the_secretariat_follow_an_application_live,
     the_whole_path_from_registration_to_approval,
     every_step_is_allowed_or_refused_as_the_table_says,
     two_officers_at_once_yield_one_success_and_one_conflict,

@@ -19,7 +19,7 @@ const INBOX: &str = "subscription ($after: String) {
     inboxUpdated(after: $after) { cursor change thread { subject } message { body } } }";
 
 /// Opens a `graphql-transport-ws` connection signed in with `token` and starts `query`.
-async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) -> Socket {
+pub async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) -> Socket {
     let mut socket = connect(app, "graphql-transport-ws").await;
     let payload = json!({ "Authorization": format!("Bearer {token}") });
     send(
@@ -41,7 +41,7 @@ async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) ->
 }
 
 /// The data of the next event on the socket, failing on an error.
-async fn next_event(socket: &mut Socket, field: &str) -> Value {
+pub async fn next_event(socket: &mut Socket, field: &str) -> Value {
     let message = receive(socket).await.expect("a message");
     assert_eq!(message["type"], "next", "{message}");
     assert!(message["payload"].get("errors").is_none(), "{message}");
@@ -67,7 +67,7 @@ async fn next_change(socket: &mut Socket) -> (String, Option<String>) {
 }
 
 /// The error code that ends the subscription, and that it then completes.
-async fn ending_code(socket: &mut Socket) -> String {
+pub async fn ending_code(socket: &mut Socket) -> String {
     let message = receive(socket).await.expect("a message");
     let errors = if message["type"] == "error" {
         message["payload"].clone()
@@ -81,7 +81,7 @@ async fn ending_code(socket: &mut Socket) -> String {
 }
 
 /// The live position now: subscribing after it receives everything from now on.
-async fn now(app: &TestApp) -> String {
+pub async fn now(app: &TestApp) -> String {
     let data = app.data("{ liveCursor }", json!({})).await;
     data["liveCursor"].as_str().unwrap().to_owned()
 }
