@@ -18,8 +18,9 @@ use super::memberships::NewMembership;
 use super::messages::{NewMessage, insert_in_transaction};
 use super::organisations::NewOrganisation;
 use super::schema::{
-    accreditation_applications as applications, accreditation_history as history, memberships,
-    organisations, thread_participants, threads,
+    accreditation_applications as applications, accreditation_history as history,
+    accreditation_status_changes as status_changes, memberships, organisations,
+    thread_participants, threads,
 };
 use super::threads::{NewThread, Sent};
 use super::{DbConn, DbError, PageRows};
@@ -87,6 +88,83 @@ pub struct Accreditation<'a> {
     pub organisation_id: i64,
     pub category: &'a str,
     pub accredited_on: NaiveDate,
+    /// Why, for the entity's history: the decision it follows from.
+    pub reason: &'a str,
+}
+
+/// One row of `accreditation_status_changes`.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = status_changes)]
+pub struct StatusChangeRow {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub actor_id: i64,
+    pub at: NaiveDateTime,
+    pub action: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: String,
+}
+
+/// A change of an entity's accreditation status to record.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = status_changes)]
+pub struct NewStatusChange<'a> {
+    pub organisation_id: i64,
+    pub actor_id: i64,
+    pub at: NaiveDateTime,
+    pub action: &'a str,
+    pub from_status: &'a str,
+    pub to_status: &'a str,
+    pub reason: &'a str,
+}
+
+/// Moves an entity from one accreditation status to another and records why, in one
+/// transaction; `false` (and nothing written) when it is no longer in `change.from_status`.
+pub async fn change_entity_status(
+    conn: &mut DbConn,
+    change: &NewStatusChange<'_>,
+) -> Result<bool, DbError> {
+    let changed = crate::write_transaction!(conn, |c| {
+        let updated = diesel::update(
+            organisations::table
+                .find(change.organisation_id)
+                .filter(organisations::kind.eq("ENTITY"))
+                .filter(organisations::accreditation_status.eq(change.from_status)),
+        )
+        .set((
+            organisations::accreditation_status.eq(change.to_status),
+            organisations::updated_at.eq(change.at),
+        ))
+        .execute(c)
+        .await?;
+        if updated == 1 {
+            diesel::insert_into(status_changes::table)
+                .values(change)
+                .execute(c)
+                .await?;
+        }
+        Ok::<_, QueryError>(updated == 1)
+    })?;
+
+    Ok(changed)
+}
+
+/// The accreditation status changes of these organisations, oldest first.
+pub async fn status_changes_of(
+    conn: &mut DbConn,
+    organisation_ids: &[i64],
+) -> Result<Vec<StatusChangeRow>, DbError> {
+    let rows = crate::on_conn!(conn, |c| {
+        status_changes::table
+            .filter(status_changes::organisation_id.eq_any(organisation_ids))
+            .order_by((status_changes::organisation_id, status_changes::id))
+            .select(StatusChangeRow::as_select())
+            .load(c)
+            .await
+    })?;
+
+    Ok(rows)
 }
 
 /// One row of `accreditation_history`.
@@ -311,6 +389,24 @@ pub async fn change_status(
                 let _: Sent = insert_in_transaction!(c, pg, note, i64::MAX, step.at)?;
             }
             if let Some(accreditation) = accreditation {
+                let from: Option<String> = organisations::table
+                    .find(accreditation.organisation_id)
+                    .select(organisations::accreditation_status)
+                    .first(c)
+                    .await?;
+                let change = NewStatusChange {
+                    organisation_id: accreditation.organisation_id,
+                    actor_id: step.actor_id,
+                    at: step.at,
+                    action: "ACCREDIT",
+                    from_status: from.as_deref().unwrap_or_default(),
+                    to_status: "ACCREDITED",
+                    reason: accreditation.reason,
+                };
+                diesel::insert_into(status_changes::table)
+                    .values(&change)
+                    .execute(c)
+                    .await?;
                 diesel::update(organisations::table.find(accreditation.organisation_id))
                     .set((
                         organisations::accreditation_status.eq("ACCREDITED"),

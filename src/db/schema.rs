@@ -244,6 +244,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accreditation_status_changes (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
@@ -271,5 +284,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     accreditation_applications,
     accreditation_history,
     application_documents,
-    document_contents
+    document_contents,
+    accreditation_status_changes
 );

@@ -42,7 +42,7 @@ use super::validation::{FieldProblem, normalise_email, optional_text};
 use super::{DomainError, directory};
 use crate::db::accreditation::{
     self as queries, Accreditation, ApplicationContent, ApplicationFilter, ApplicationRow,
-    HistoryRow, NewApplication, NewHistory, StatusChange,
+    HistoryRow, NewApplication, NewHistory, NewStatusChange, StatusChange, StatusChangeRow,
 };
 use crate::db::memberships::NewMembership;
 use crate::db::messages::NewMessage;
@@ -674,10 +674,16 @@ pub async fn record_decision(
         to_status: to.as_str(),
         comment: comment.as_deref(),
     };
+    let reason = format!(
+        "Approved by the CPR on {}; Secretary-General's letter {}",
+        decision.cpr_decision_date,
+        reference.as_deref().unwrap_or_default()
+    );
     let accreditation = category.map(|category| Accreditation {
         organisation_id: application.organisation_id,
         category: category.as_str(),
         accredited_on: decision.cpr_decision_date,
+        reason: &reason,
     });
     write_step(db, &application, &change, &step, None, accreditation).await
 }
@@ -997,6 +1003,151 @@ pub async fn counts_by_status(
         .copied()
         .map(|status| (status, counted.get(status.as_str()).copied().unwrap_or(0)))
         .collect())
+}
+
+text_enum! {
+    /// A change of an entity's accreditation status.
+    pub enum StatusAction {
+        /// The CPR approved its application.
+        Accredit => "ACCREDIT",
+        Suspend => "SUSPEND",
+        Reinstate => "REINSTATE",
+        Revoke => "REVOKE",
+    }
+}
+
+impl StatusAction {
+    /// The status this action leads to from `status`, where it applies. Only the
+    /// Secretariat's actions: accreditation follows from an application.
+    fn next(self, status: AccreditationStatus) -> Option<AccreditationStatus> {
+        use AccreditationStatus as A;
+        match (self, status) {
+            (Self::Suspend, A::Accredited) => Some(A::Suspended),
+            (Self::Reinstate, A::Suspended) => Some(A::Accredited),
+            (Self::Revoke, A::Accredited | A::Suspended) => Some(A::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// A recorded change of an entity's accreditation status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityStatusChange {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub actor_id: i64,
+    pub at: DateTime<Utc>,
+    pub action: StatusAction,
+    pub from_status: AccreditationStatus,
+    pub to_status: AccreditationStatus,
+    pub reason: String,
+}
+
+impl TryFrom<StatusChangeRow> for EntityStatusChange {
+    type Error = DomainError;
+
+    fn try_from(row: StatusChangeRow) -> Result<Self, DomainError> {
+        let corrupt = || DomainError::Internal(format!("status change {} is corrupt", row.id));
+        Ok(Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            actor_id: row.actor_id,
+            at: row.at.and_utc(),
+            action: StatusAction::parse(&row.action).ok_or_else(corrupt)?,
+            from_status: AccreditationStatus::parse(&row.from_status).ok_or_else(corrupt)?,
+            to_status: AccreditationStatus::parse(&row.to_status).ok_or_else(corrupt)?,
+            reason: row.reason,
+        })
+    }
+}
+
+/// Why an entity's status could not be changed, when the user can do something about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusProblem {
+    Field(FieldProblem),
+    /// The entity's status does not allow this action.
+    WrongStatus(AccreditationStatus),
+    /// The status changed meanwhile.
+    Conflict,
+}
+
+/// Suspends, reinstates or revokes an entity, with a reason. For Secretariat admins.
+pub async fn change_entity_status(
+    db: &Database,
+    actor: &Actor,
+    organisation_id: i64,
+    action: StatusAction,
+    reason: &str,
+) -> Result<Result<Organisation, StatusProblem>, DomainError> {
+    let user = actor.user().ok_or(DomainError::Unauthenticated)?;
+    if actor.platform_role() != Some(PlatformRole::SecretariatAdmin)
+        || action == StatusAction::Accredit
+    {
+        return Err(DomainError::Forbidden);
+    }
+    let organisation = directory::organisations_by_ids(db, &[organisation_id])
+        .await?
+        .remove(&organisation_id)
+        .ok_or(DomainError::NotFound)?;
+    let OrganisationProfile::Entity {
+        accreditation_status: from,
+        ..
+    } = organisation.profile
+    else {
+        let problem = FieldProblem::new("organisationId", "is not an entity");
+        return Ok(Err(StatusProblem::Field(problem)));
+    };
+    let Some(to) = action.next(from) else {
+        return Ok(Err(StatusProblem::WrongStatus(from)));
+    };
+    let reason = match optional_text("reason", Some(reason), MAX_COMMENT_LENGTH) {
+        Ok(Some(reason)) => reason,
+        Ok(None) => {
+            let problem = FieldProblem::new("reason", "must say why");
+            return Ok(Err(StatusProblem::Field(problem)));
+        }
+        Err(problem) => return Ok(Err(StatusProblem::Field(problem))),
+    };
+
+    let change = NewStatusChange {
+        organisation_id,
+        actor_id: user.id,
+        at: db::now(),
+        action: action.as_str(),
+        from_status: from.as_str(),
+        to_status: to.as_str(),
+        reason: &reason,
+    };
+    let mut conn = db.conn().await?;
+    if !queries::change_entity_status(&mut conn, &change).await? {
+        return Ok(Err(StatusProblem::Conflict));
+    }
+    drop(conn);
+    directory::organisations_by_ids(db, &[organisation_id])
+        .await?
+        .remove(&organisation_id)
+        .map(Ok)
+        .ok_or(DomainError::NotFound)
+}
+
+/// The accreditation status changes of these organisations, oldest first, by
+/// organisation. The caller has checked that the actor may read them.
+pub async fn status_changes(
+    db: &Database,
+    organisation_ids: &[i64],
+) -> Result<HashMap<i64, Vec<EntityStatusChange>>, DomainError> {
+    let mut conn = db.conn().await?;
+    let rows = queries::status_changes_of(&mut conn, organisation_ids).await?;
+
+    let mut changes: HashMap<i64, Vec<EntityStatusChange>> = HashMap::new();
+    for row in rows {
+        let change = EntityStatusChange::try_from(row)?;
+        changes
+            .entry(change.organisation_id)
+            .or_default()
+            .push(change);
+    }
+    Ok(changes)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::directory_management::field_error;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
-use super::organisation::{Country, EntityCategory, Organisation};
+use super::organisation::{AccreditationStatus, Country, EntityCategory, Organisation};
 use super::scalars::{Date, DateTime};
 use super::thread::Thread;
 use super::user::User;
@@ -641,6 +641,140 @@ pub struct AccreditationApplicationPayload {
     user_errors: Vec<UserError>,
 }
 
+/// A change of an entity's accreditation status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "model::StatusAction")]
+pub enum AccreditationStatusAction {
+    /// Accredited, following the CPR's approval of its application.
+    Accredit,
+    /// Suspended by the Secretariat.
+    Suspend,
+    /// Reinstated after a suspension.
+    Reinstate,
+    /// Revoked: no longer accredited.
+    Revoke,
+}
+
+/// What the Secretariat admin may do to an entity's accreditation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum EntityStatusAction {
+    /// Suspend an accredited entity.
+    Suspend,
+    /// Reinstate a suspended entity.
+    Reinstate,
+    /// Revoke the accreditation of an accredited or suspended entity.
+    Revoke,
+}
+
+impl From<EntityStatusAction> for model::StatusAction {
+    fn from(action: EntityStatusAction) -> Self {
+        match action {
+            EntityStatusAction::Suspend => Self::Suspend,
+            EntityStatusAction::Reinstate => Self::Reinstate,
+            EntityStatusAction::Revoke => Self::Revoke,
+        }
+    }
+}
+
+/// A recorded change of an entity's accreditation status.
+#[derive(Clone, Debug)]
+pub struct AccreditationStatusChange(model::EntityStatusChange);
+
+/// A recorded change of an entity's accreditation status: never edited.
+#[Object]
+impl AccreditationStatusChange {
+    /// What was done.
+    async fn action(&self) -> AccreditationStatusAction {
+        self.0.action.into()
+    }
+
+    /// Who did it; null if you may not see that user.
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .users
+            .load_one(self.0.actor_id)
+            .await?
+            .map(User::new))
+    }
+
+    /// When.
+    async fn at(&self) -> DateTime {
+        DateTime(self.0.at)
+    }
+
+    /// The status before.
+    async fn from_status(&self) -> AccreditationStatus {
+        self.0.from_status.into()
+    }
+
+    /// The status after.
+    async fn to_status(&self) -> AccreditationStatus {
+        self.0.to_status.into()
+    }
+
+    /// Why.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+}
+
+/// `Entity.accreditationHistory`: null unless the actor is a member or works for the
+/// Secretariat.
+pub async fn status_history(
+    ctx: &Context<'_>,
+    organisation_id: i64,
+) -> ApiResult<Option<Vec<AccreditationStatusChange>>> {
+    let actor = ctx.data_unchecked::<Actor>();
+    if !model::Standing::of(actor, organisation_id).may_read() {
+        return Ok(None);
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let changes = loaders
+        .accreditation_status_changes
+        .load_one(organisation_id)
+        .await?
+        .unwrap_or_default();
+    Ok(Some(
+        changes.into_iter().map(AccreditationStatusChange).collect(),
+    ))
+}
+
+/// Loads the accreditation status changes of organisations.
+pub struct StatusChangeLoader(pub Database);
+
+impl Loader<i64> for StatusChangeLoader {
+    type Value = Vec<model::EntityStatusChange>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<model::EntityStatusChange>>, ApiError> {
+        Ok(model::status_changes(&self.0, ids).await?)
+    }
+}
+
+/// A change of an entity's accreditation status.
+#[derive(Debug, InputObject)]
+pub struct ChangeAccreditationStatusInput {
+    /// The entity, as read from `Organisation.id`.
+    organisation_id: ID,
+    /// What to do.
+    action: EntityStatusAction,
+    /// Why, recorded in the entity's accreditation history; required.
+    reason: String,
+}
+
+/// What `changeAccreditationStatus` returns.
+#[derive(Debug, Default, SimpleObject)]
+pub struct ChangeAccreditationStatusPayload {
+    /// The entity as it now stands; null on failure.
+    organisation: Option<Organisation>,
+    /// What is wrong; empty on success, and then the change is recorded.
+    user_errors: Vec<UserError>,
+}
+
 /// Accreditation on `Mutation`.
 #[derive(Default)]
 pub struct AccreditationMutation;
@@ -784,6 +918,35 @@ impl AccreditationMutation {
         step(ctx, input, Action::Withdraw).await
     }
 
+    /// Suspends, reinstates or revokes an entity's accreditation, with a reason recorded in
+    /// its accreditation history. For Secretariat admins.
+    async fn change_accreditation_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeAccreditationStatusInput,
+    ) -> ApiResult<ChangeAccreditationStatusPayload> {
+        let db = ctx.data_unchecked::<Database>();
+        let actor = ctx.data_unchecked::<Actor>();
+        let organisation_id = match NodeId::decode(&input.organisation_id)? {
+            NodeId::Organisation(id) => id,
+            _ => return Err(not_a("organisationId", "an organisation")),
+        };
+
+        let action = input.action.into();
+        let outcome =
+            model::change_entity_status(db, actor, organisation_id, action, &input.reason).await?;
+        Ok(match outcome {
+            Ok(organisation) => ChangeAccreditationStatusPayload {
+                organisation: Some(organisation.into()),
+                user_errors: Vec::new(),
+            },
+            Err(problem) => ChangeAccreditationStatusPayload {
+                organisation: None,
+                user_errors: vec![status_error(problem)],
+            },
+        })
+    }
+
     /// Records the CPR's decision on an application forwarded to it, with the
     /// Secretary-General's letter. An approval accredits the entity in the decided category
     /// from the day of the decision. For Secretariat admins.
@@ -865,6 +1028,25 @@ async fn payload(
             user_errors: vec![user_error(problem)],
         },
     })
+}
+
+fn status_error(problem: model::StatusProblem) -> UserError {
+    match problem {
+        model::StatusProblem::Field(problem) => field_error(problem),
+        model::StatusProblem::WrongStatus(status) => UserError::on_input(
+            "action",
+            UserErrorCode::WrongStatus,
+            &format!(
+                "does not apply to an entity that is {}",
+                status.as_str().to_lowercase()
+            ),
+        ),
+        model::StatusProblem::Conflict => UserError::on_input(
+            "organisationId",
+            UserErrorCode::Conflict,
+            "changed status meanwhile; read it again",
+        ),
+    }
 }
 
 fn user_error(problem: StepProblem) -> UserError {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
-use super::accreditation::{ApplicationLoader, HistoryLoader};
+use super::accreditation::{ApplicationLoader, HistoryLoader, StatusChangeLoader};
 use super::accreditation_document::{DocumentByIdLoader, DocumentLoader};
 use super::error::ApiError;
 use super::partnership::{FirstPartners, PartnerPageLoader, PartnershipLoader};
@@ -49,6 +49,8 @@ pub struct LoaderSet {
     pub partner_pages: DataLoader<PartnerPageLoader, HashMapCache>,
     pub accreditation_applications: DataLoader<ApplicationLoader, HashMapCache>,
     pub accreditation_histories: DataLoader<HistoryLoader, HashMapCache>,
+    /// The accreditation status changes of organisations, by organisation.
+    pub accreditation_status_changes: DataLoader<StatusChangeLoader, HashMapCache>,
     /// The documents of applications, by application.
     pub accreditation_documents: DataLoader<DocumentLoader, HashMapCache>,
     pub documents: DataLoader<DocumentByIdLoader, HashMapCache>,
@@ -80,6 +82,7 @@ impl Loaders {
             ),
             accreditation_applications: cached(ApplicationLoader(db.clone(), actor.clone())),
             accreditation_histories: cached(HistoryLoader(db.clone())),
+            accreditation_status_changes: cached(StatusChangeLoader(db.clone())),
             accreditation_documents: cached(DocumentLoader(db.clone())),
             documents: cached(DocumentByIdLoader(db.clone(), actor.clone())),
         }))
@@ -100,6 +103,7 @@ impl Loaders {
         self.partner_pages.clear::<FirstPartners>();
         self.accreditation_applications.clear::<i64>();
         self.accreditation_histories.clear::<i64>();
+        self.accreditation_status_changes.clear::<i64>();
         self.accreditation_documents.clear::<i64>();
         self.documents.clear::<i64>();
     }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Interface, Object};
 
-use super::accreditation::{self, AccreditationApplication};
+use super::accreditation::{self, AccreditationApplication, AccreditationStatusChange};
 use super::call_application::CallApplication;
 use super::connection::{Connection, TotalCount};
 use super::error::ApiResult;
@@ -312,6 +312,16 @@ organisation_type! {
         /// platform; null otherwise.
         pub async fn accredited_on(&self) -> Option<Date> {
             self.accredited_on.map(Date)
+        }
+
+        /// Every change of its accreditation status made on the platform, oldest first: its
+        /// accreditation, suspensions, reinstatements, revocation. Null unless you are its
+        /// member or work for the Secretariat.
+        pub async fn accreditation_history(
+            &self,
+            ctx: &Context<'_>,
+        ) -> ApiResult<Option<Vec<AccreditationStatusChange>>> {
+            accreditation::status_history(ctx, self.organisation.id).await
         }
 
         /// Its applications for accreditation, newest first. Null unless you are its member

@@ -247,6 +247,19 @@ async fn the_whole_path_from_registration_to_approval(app: TestApp) {
             "cprDecisionDate": "2026-11-20", "letterDate": "2026-11-27",
             "letterReference": "ASEC/SG/2026/114" })
     );
+    let entity_history = app
+        .data_as(
+            &founder,
+            "{ organisation(slug: \"coastal\") { ... on Entity {
+                accreditationHistory { action fromStatus toStatus reason } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        entity_history["organisation"]["accreditationHistory"],
+        json!([{ "action": "ACCREDIT", "fromStatus": "APPLICANT", "toStatus": "ACCREDITED",
+            "reason": "Approved by the CPR on 2026-11-20; Secretary-General's letter ASEC/SG/2026/114" }])
+    );
     let steps: Vec<(&str, &str)> = approved["history"]
         .as_array()
         .unwrap()
@@ -736,7 +749,112 @@ async fn the_applicant_and_the_secretariat_follow_an_application_live(app: TestA
     assert_eq!(ending_code(&mut outsider).await, "NOT_FOUND");
 }
 
+async fn the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason(app: TestApp) {
+    let admin = secretariat(&app, PlatformRole::SecretariatAdmin).await;
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let member = member_of(&app, "asean-isis", MemberRole::Editor).await;
+    let stranger = member_of(&app, "acb", MemberRole::Owner).await;
+    let entity = organisation_gid(&app, "asean-isis").await;
+    let change = |token: String, action: &'static str, reason: &'static str| {
+        let (app, entity) = (&app, entity.clone());
+        async move {
+            let body: Value = app
+                .post_with_token(
+                    &token,
+                    "mutation ($input: ChangeAccreditationStatusInput!) {
+                        changeAccreditationStatus(input: $input) {
+                        organisation { ... on Entity { accreditationStatus } }
+                        userErrors { field code } } }",
+                    json!({ "input": { "organisationId": entity, "action": action,
+                        "reason": reason } }),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            body
+        }
+    };
+    let status = |body: &Value| {
+        body["data"]["changeAccreditationStatus"]["organisation"]["accreditationStatus"].clone()
+    };
+    let problem = |body: &Value| body["data"]["changeAccreditationStatus"]["userErrors"][0].clone();
+
+    let by_officer = change(officer.clone(), "SUSPEND", "Late reports").await;
+    let without_reason = change(admin.clone(), "SUSPEND", "  ").await;
+    let suspended = change(admin.clone(), "SUSPEND", "Annual reports overdue").await;
+    let publishing = app
+        .post_with_token(
+            &member,
+            "mutation ($input: CreatePostInput!) { createPost(input: $input) { post { id } } }",
+            json!({ "input": { "organisationId": entity, "kind": "NEWS", "title": "News" } }),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let reinstated = change(admin.clone(), "REINSTATE", "Reports received").await;
+    let twice = change(admin.clone(), "REINSTATE", "Again").await;
+    let revoked = change(
+        admin.clone(),
+        "REVOKE",
+        "Ceased to support ASEAN's purposes",
+    )
+    .await;
+    let history = "{ organisation(slug: \"asean-isis\") { ... on Entity {
+        accreditationHistory { action fromStatus toStatus reason actor { displayName } } } } }";
+
+    assert_eq!(by_officer["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        problem(&without_reason),
+        json!({ "field": ["input", "reason"], "code": "INVALID" })
+    );
+    assert_eq!(status(&suspended), "SUSPENDED");
+    assert_eq!(
+        publishing["errors"][0]["extensions"]["reason"], "NOT_ACCREDITED",
+        "a suspended entity does not publish"
+    );
+    assert_eq!(status(&reinstated), "ACCREDITED");
+    assert_eq!(problem(&twice)["code"], "WRONG_STATUS");
+    assert_eq!(status(&revoked), "REVOKED");
+    let seen = app.data_as(&member, history, json!({})).await;
+    let steps: Vec<(&str, &str, &str, &str)> = seen["organisation"]["accreditationHistory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap(),
+                s["fromStatus"].as_str().unwrap(),
+                s["toStatus"].as_str().unwrap(),
+                s["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                "SUSPEND",
+                "ACCREDITED",
+                "SUSPENDED",
+                "Annual reports overdue"
+            ),
+            ("REINSTATE", "SUSPENDED", "ACCREDITED", "Reports received"),
+            (
+                "REVOKE",
+                "ACCREDITED",
+                "REVOKED",
+                "Ceased to support ASEAN's purposes"
+            ),
+        ]
+    );
+    let hidden = app.data_as(&stranger, history, json!({})).await;
+    assert_eq!(hidden["organisation"]["accreditationHistory"], Value::Null);
+}
+
 on_both_backends!(
+    the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason,
     the_applicant_and_the_secretariat_follow_an_application_live,
     the_whole_path_from_registration_to_approval,
     every_step_is_allowed_or_refused_as_the_table_says,

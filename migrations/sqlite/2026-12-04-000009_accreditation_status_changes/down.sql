@@ -1,0 +1,1 @@
+DROP TABLE accreditation_status_changes;
