@@ -474,27 +474,37 @@ macro_rules! filtered {
     }};
 }
 
-/// One page of the applications `filter` selects, newest first by id, paged by id.
+/// One page of the applications `filter` selects, by id: the order they were opened in,
+/// newest first unless `oldest_first`.
 pub async fn page(
     conn: &mut DbConn,
     filter: &ApplicationFilter,
     (after, before): (Option<i64>, Option<i64>),
     limit: i64,
     from_end: bool,
+    oldest_first: bool,
 ) -> Result<PageRows<ApplicationRow>, DbError> {
     let rows: Vec<ApplicationRow> = crate::on_conn!(conn, |c| {
         let mut query = filtered!(filter);
-        // Newest first: "after" a cursor means a lower id.
+        // "After" a cursor is a higher id oldest first, a lower one newest first.
         if let Some(after) = after {
-            query = query.filter(applications::id.lt(after));
+            query = if oldest_first {
+                query.filter(applications::id.gt(after))
+            } else {
+                query.filter(applications::id.lt(after))
+            };
         }
         if let Some(before) = before {
-            query = query.filter(applications::id.gt(before));
+            query = if oldest_first {
+                query.filter(applications::id.lt(before))
+            } else {
+                query.filter(applications::id.gt(before))
+            };
         }
-        let query = if from_end {
-            query.order_by(applications::id.asc())
-        } else {
+        let query = if from_end == oldest_first {
             query.order_by(applications::id.desc())
+        } else {
+            query.order_by(applications::id.asc())
         };
         query
             .select(ApplicationRow::as_select())

@@ -950,19 +950,29 @@ impl ApplicationScope {
     }
 }
 
-/// One page of applications, newest first.
+/// One page of applications in the order they were opened, newest first unless
+/// `oldest_first`.
 pub async fn applications(
     db: &Database,
     actor: &Actor,
     scope: &ApplicationScope,
     args: &PageArgs,
+    oldest_first: bool,
 ) -> Result<Page<Application>, DomainError> {
     let filter = scope.query(actor)?;
     let window = args.window()?;
     let bounds = args.id_bounds()?;
 
     let mut conn = db.conn().await?;
-    let rows = queries::page(&mut conn, &filter, bounds, window.limit, window.from_end).await?;
+    let rows = queries::page(
+        &mut conn,
+        &filter,
+        bounds,
+        window.limit,
+        window.from_end,
+        oldest_first,
+    )
+    .await?;
     let edges = rows
         .rows
         .into_iter()

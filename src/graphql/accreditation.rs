@@ -9,6 +9,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::accreditation_document::{self, AccreditationDocument};
 use super::connection::{Connection, TotalCount};
+use super::directory::OrderDirection;
 use super::directory_management::field_error;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
@@ -324,6 +325,23 @@ impl AccreditationStep {
     }
 }
 
+/// What to sort applications by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum AccreditationApplicationOrderField {
+    /// When the application was opened.
+    CreatedAt,
+}
+
+/// How to sort the work queue.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct AccreditationApplicationOrder {
+    /// The field to sort by.
+    field: AccreditationApplicationOrderField,
+    /// Which way; `ASC` is the oldest first, as a queue is worked through.
+    #[graphql(default_with = "OrderDirection::Desc")]
+    direction: OrderDirection,
+}
+
 /// How many applications of the queue stand in one status.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct AccreditationStatusCount {
@@ -382,20 +400,26 @@ pub async fn of_organisation(
     if !model::Standing::of(actor, organisation_id).may_read() {
         return Ok(None);
     }
-    list(ctx, ApplicationScope::Organisation(organisation_id), args)
-        .await
-        .map(Some)
+    list(
+        ctx,
+        ApplicationScope::Organisation(organisation_id),
+        args,
+        false,
+    )
+    .await
+    .map(Some)
 }
 
 async fn list(
     ctx: &Context<'_>,
     scope: ApplicationScope,
     args: PageArgs,
+    oldest_first: bool,
 ) -> ApiResult<Connection<AccreditationApplication>> {
     let db = ctx.data_unchecked::<Database>();
     let actor = ctx.data_unchecked::<Actor>();
 
-    let page = model::applications(db, actor, &scope, &args).await?;
+    let page = model::applications(db, actor, &scope, &args, oldest_first).await?;
     let loaders = ctx.data_unchecked::<Loaders>();
     // Loaded up front, in one statement, for every application of the page.
     let look_ahead = ctx.look_ahead();
@@ -423,14 +447,17 @@ pub struct AccreditationQuery;
 
 #[Object]
 impl AccreditationQuery {
-    /// The Secretariat's work queue: applications, newest first. Only for the Secretariat's
-    /// officers and admins.
+    /// The Secretariat's work queue: applications, newest first unless `orderBy` says
+    /// otherwise. Only for the Secretariat's officers and admins.
     #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
     async fn accreditation_applications(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which applications; all when left out.")] filter: Option<
             AccreditationApplicationFilter,
+        >,
+        #[graphql(desc = "The order; newest first when left out.")] order_by: Option<
+            AccreditationApplicationOrder,
         >,
         #[graphql(desc = "Return the first this many (1 to 100), after `after` if given.")]
         first: Option<i32>,
@@ -446,7 +473,8 @@ impl AccreditationQuery {
             last,
             before,
         };
-        list(ctx, ApplicationScope::Queue(filter), args).await
+        let oldest_first = order_by.is_some_and(|order| order.direction == OrderDirection::Asc);
+        list(ctx, ApplicationScope::Queue(filter), args, oldest_first).await
     }
 
     /// How many applications of the work queue stand in each status, every status listed

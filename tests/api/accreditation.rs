@@ -853,7 +853,79 @@ async fn the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason(app
     assert_eq!(hidden["organisation"]["accreditationHistory"], Value::Null);
 }
 
+async fn the_work_queue_filters_orders_pages_and_counts(app: TestApp) {
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let mut opened = Vec::new();
+    for slug in ["first", "second", "third"] {
+        add_applicant(&app, slug).await;
+        let owner = member_of(&app, slug, MemberRole::Owner).await;
+        let application = open(&app, &owner, slug).await;
+        if slug != "third" {
+            succeeded(&step(&app, &owner, "submitAccreditationApplication", &application).await);
+        }
+        opened.push(application["id"].clone());
+    }
+    let queue =
+        "query ($filter: AccreditationApplicationFilter, $order: AccreditationApplicationOrder,
+        $after: String) {
+        accreditationApplications(filter: $filter, orderBy: $order, first: 1, after: $after) {
+            totalCount pageInfo { hasNextPage endCursor } nodes { id } }
+        accreditationStatusCounts(filter: $filter) { status count } }";
+    let submitted = json!({ "statuses": ["SUBMITTED"] });
+    let oldest_first = json!({ "field": "CREATED_AT", "direction": "ASC" });
+
+    let page_one = app
+        .data_as(
+            &officer,
+            queue,
+            json!({ "filter": submitted, "order": oldest_first }),
+        )
+        .await;
+    let cursor = &page_one["accreditationApplications"]["pageInfo"]["endCursor"];
+    let page_two = app
+        .data_as(
+            &officer,
+            queue,
+            json!({ "filter": submitted, "order": oldest_first, "after": cursor }),
+        )
+        .await;
+    let newest = app.data_as(&officer, queue, json!({})).await;
+    let later = json!({ "submittedBetween": { "from": "2999-01-01T00:00:00Z" } });
+    let none_yet = app
+        .data_as(&officer, queue, json!({ "filter": later }))
+        .await;
+    let other_category = json!({ "categories": ["BUSINESS_ORGANISATION"] });
+    let no_business = app
+        .data_as(&officer, queue, json!({ "filter": other_category }))
+        .await;
+
+    let ids = |data: &Value| data["accreditationApplications"]["nodes"].clone();
+    assert_eq!(page_one["accreditationApplications"]["totalCount"], 2);
+    assert_eq!(ids(&page_one), json!([{ "id": opened[0] }]));
+    assert_eq!(
+        page_one["accreditationApplications"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    assert_eq!(ids(&page_two), json!([{ "id": opened[1] }]));
+    assert_eq!(
+        page_two["accreditationApplications"]["pageInfo"]["hasNextPage"],
+        false
+    );
+    assert_eq!(ids(&newest), json!([{ "id": opened[2] }]), "newest first");
+    assert_eq!(newest["accreditationApplications"]["totalCount"], 3);
+    let counts = &page_one["accreditationStatusCounts"];
+    assert_eq!(
+        counts[0],
+        json!({ "status": "DRAFT", "count": 1 }),
+        "statuses ignored"
+    );
+    assert_eq!(counts[1], json!({ "status": "SUBMITTED", "count": 2 }));
+    assert_eq!(none_yet["accreditationApplications"]["totalCount"], 0);
+    assert_eq!(no_business["accreditationApplications"]["totalCount"], 0);
+}
+
 on_both_backends!(
+    the_work_queue_filters_orders_pages_and_counts,
     the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason,
     the_applicant_and_the_secretariat_follow_an_application_live,
     the_whole_path_from_registration_to_approval,
