@@ -450,6 +450,10 @@ impl AccreditationQuery {
     /// The Secretariat's work queue: applications, newest first unless `orderBy` says
     /// otherwise. Only for the Secretariat's officers and admins.
     #[graphql(complexity = "super::page_complexity(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the Relay arguments plus filter and order"
+    )]
     async fn accreditation_applications(
         &self,
         ctx: &Context<'_>,
