@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{TOKEN_SECRET, TestApp, on_both_backends};
 use crate::support::{global_id, member_of};
 use crate::threads::{send as send_message, start};
-use crate::websocket::{Socket, connect, receive, send};
+use crate::websocket::{self, Socket, receive};
 
 const MESSAGES: &str = "subscription ($thread: ID!, $after: String) {
     messageAdded(threadId: $thread, after: $after) { cursor message { body } } }";
@@ -20,24 +20,7 @@ const INBOX: &str = "subscription ($after: String) {
 
 /// Opens a `graphql-transport-ws` connection signed in with `token` and starts `query`.
 pub async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) -> Socket {
-    let mut socket = connect(app, "graphql-transport-ws").await;
-    let payload = json!({ "Authorization": format!("Bearer {token}") });
-    send(
-        &mut socket,
-        json!({ "type": "connection_init", "payload": payload }),
-    )
-    .await;
-    assert_eq!(
-        receive(&mut socket).await.unwrap()["type"],
-        "connection_ack"
-    );
-    send(
-        &mut socket,
-        json!({ "id": "live", "type": "subscribe",
-            "payload": { "query": query, "variables": variables } }),
-    )
-    .await;
-    socket
+    websocket::subscribe(app, Some(token), query, variables).await
 }
 
 /// The data of the next event on the socket, failing on an error.

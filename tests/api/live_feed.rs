@@ -10,36 +10,15 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestApp, on_both_backends};
 use crate::support::{create_post, member_of, publish_news, publish_post};
-use crate::websocket::{Socket, connect, receive, send};
+use crate::websocket::{self, Socket, receive};
 
 const FEED: &str = "subscription ($after: String, $filter: PostFeedFilter) {
     postPublished(after: $after, filter: $filter) {
     cursor post { title visibility tags } } }";
 
-/// Opens a `graphql-transport-ws` connection, signed in with `token` if given, and
-/// subscribes to the feed.
+/// Subscribes to the feed, signed in with `token` if given.
 async fn subscribe(app: &TestApp, token: Option<&str>, variables: Value) -> Socket {
-    let mut socket = connect(app, "graphql-transport-ws").await;
-    let payload = token.map_or(
-        json!({}),
-        |token| json!({ "Authorization": format!("Bearer {token}") }),
-    );
-    send(
-        &mut socket,
-        json!({ "type": "connection_init", "payload": payload }),
-    )
-    .await;
-    assert_eq!(
-        receive(&mut socket).await.unwrap()["type"],
-        "connection_ack"
-    );
-    send(
-        &mut socket,
-        json!({ "id": "feed", "type": "subscribe",
-            "payload": { "query": FEED, "variables": variables } }),
-    )
-    .await;
-    socket
+    websocket::subscribe(app, token, FEED, variables).await
 }
 
 /// The next publication on the socket: its title and cursor.

@@ -38,6 +38,37 @@ pub async fn send(socket: &mut Socket, message: Value) {
         .unwrap();
 }
 
+/// Opens a `graphql-transport-ws` connection, signed in with `token` if given, and starts
+/// the subscription `query` as operation `live`.
+pub async fn subscribe(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Socket {
+    let mut socket = connect(app, "graphql-transport-ws").await;
+    let payload = token.map_or(
+        json!({}),
+        |token| json!({ "Authorization": format!("Bearer {token}") }),
+    );
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    assert_eq!(
+        receive(&mut socket).await.unwrap()["type"],
+        "connection_ack"
+    );
+    send(
+        &mut socket,
+        json!({ "id": "live", "type": "subscribe",
+            "payload": { "query": query, "variables": variables } }),
+    )
+    .await;
+    socket
+}
+
 /// The next JSON message, skipping keep-alives; `None` once the server closes.
 pub async fn receive(socket: &mut Socket) -> Option<Value> {
     loop {
