@@ -751,7 +751,11 @@ impl Refusal {
 }
 
 /// The application, if the actor may read it; otherwise exactly as if it did not exist.
-async fn readable(db: &Database, actor: &Actor, id: i64) -> Result<Application, DomainError> {
+pub(super) async fn readable(
+    db: &Database,
+    actor: &Actor,
+    id: i64,
+) -> Result<Application, DomainError> {
     if actor.user().is_none() {
         return Err(DomainError::Unauthenticated);
     }

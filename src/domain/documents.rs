@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::DomainError;
 use super::accreditation::{
-    Action, Application, ApplicationStatus, Standing, applications_by_ids, may_take,
+    Action, Application, ApplicationStatus, Standing, applications_by_ids, may_take, readable,
 };
 use super::text_enum::text_enum;
 use super::user::Actor;
@@ -272,13 +272,6 @@ pub async fn unsatisfied_required(
             })
         })
         .collect())
-}
-
-async fn readable(db: &Database, actor: &Actor, id: i64) -> Result<Application, DomainError> {
-    applications_by_ids(db, actor, &[id])
-        .await?
-        .remove(&id)
-        .ok_or(DomainError::NotFound)
 }
 
 async fn readable_document(
