@@ -420,25 +420,68 @@ async fn list(
     let actor = ctx.data_unchecked::<Actor>();
 
     let page = model::applications(db, actor, &scope, &args, oldest_first).await?;
-    let loaders = ctx.data_unchecked::<Loaders>();
-    // Loaded up front, in one statement, for every application of the page.
-    let look_ahead = ctx.look_ahead();
-    if look_ahead.field("nodes").field("organisation").exists()
-        || look_ahead
-            .field("edges")
-            .field("node")
-            .field("organisation")
-            .exists()
-    {
-        let ids = page.edges.iter().map(|(_, a)| a.organisation_id);
-        loaders.organisations.load_many(ids).await?;
-    }
+    preload(ctx, page.edges.iter().map(|(_, application)| application)).await?;
 
     Ok(Connection::new(
         page,
         TotalCount::AccreditationApplications(scope),
         AccreditationApplication,
     ))
+}
+
+/// Loads what the selection under a page of applications asks for, one statement per kind
+/// for the whole page, so that the count does not depend on batching timing (see
+/// `membership::preload`).
+async fn preload<'a>(
+    ctx: &Context<'_>,
+    applications: impl Iterator<Item = &'a model::Application> + Clone,
+) -> ApiResult<()> {
+    let selects = |path: &[&str]| {
+        let look_ahead = ctx.look_ahead();
+        [
+            look_ahead.field("nodes"),
+            look_ahead.field("edges").field("node"),
+        ]
+        .into_iter()
+        .any(|node| {
+            path.iter()
+                .fold(node, |field, name| field.field(name))
+                .exists()
+        })
+    };
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids = applications.clone().map(|application| application.id);
+
+    if selects(&["organisation"]) {
+        let organisations = applications.clone().map(|a| a.organisation_id);
+        loaders.organisations.load_many(organisations).await?;
+    }
+    if selects(&["thread"]) {
+        let threads = applications.clone().map(|a| a.thread_id);
+        loaders.threads.load_many(threads).await?;
+    }
+    if selects(&["history"]) {
+        let steps = loaders
+            .accreditation_histories
+            .load_many(ids.clone())
+            .await?;
+        if selects(&["history", "actor"]) {
+            let actors: Vec<i64> = steps.values().flatten().map(|s| s.actor_id).collect();
+            loaders.users.load_many(actors).await?;
+        }
+    }
+    if selects(&["documents"]) {
+        let documents = loaders.accreditation_documents.load_many(ids).await?;
+        if selects(&["documents", "uploadedBy"]) {
+            let uploaders: Vec<i64> = documents
+                .values()
+                .flatten()
+                .map(|d| d.uploaded_by)
+                .collect();
+            loaders.users.load_many(uploaders).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Accreditation on `Query`.

@@ -924,7 +924,56 @@ async fn the_work_queue_filters_orders_pages_and_counts(app: TestApp) {
     assert_eq!(no_business["accreditationApplications"]["totalCount"], 0);
 }
 
+async fn a_queue_page_costs_a_fixed_number_of_statements(app: TestApp) {
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    for i in 0..12 {
+        let slug = format!("applicant-{i}");
+        add_applicant(&app, &slug).await;
+        let owner = member_of(&app, &slug, MemberRole::Owner).await;
+        let application = open(&app, &owner, &slug).await;
+        let upload = upload_document(
+            &app,
+            &owner,
+            &application["id"],
+            "CONSTITUTION",
+            "c.pdf",
+            b"%PDF-1.7",
+        );
+        assert_eq!(upload.await.status(), 200);
+        succeeded(&step(&app, &owner, "submitAccreditationApplication", &application).await);
+    }
+    let query = "query ($first: Int!) { accreditationApplications(first: $first) {
+        nodes { status organisation { name } history { action actor { displayName } }
+        documents { kind uploadedBy { displayName } } } } }";
+
+    let mut costs = Vec::new();
+    for size in [3, 12] {
+        let before = app.statements_sent().await;
+        let data = app.data_as(&officer, query, json!({ "first": size })).await;
+        costs.push(app.statements_sent().await - before);
+        let nodes = data["accreditationApplications"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(nodes.len(), size);
+        assert!(
+            nodes
+                .iter()
+                .all(|n| n["history"].as_array().unwrap().len() == 2)
+        );
+        assert!(
+            nodes
+                .iter()
+                .all(|n| n["documents"][0]["kind"] == "CONSTITUTION")
+        );
+    }
+
+    // Two to authenticate; the page; the organisations; the histories; their actors; the
+    // documents (their uploaders, the same users, come from the request's cache).
+    assert_eq!(costs, [7, 7], "statements for 3 and for 12 applications");
+}
+
 on_both_backends!(
+    a_queue_page_costs_a_fixed_number_of_statements,
     the_work_queue_filters_orders_pages_and_counts,
     the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason,
     the_applicant_and_the_secretariat_follow_an_application_live,
