@@ -20,9 +20,10 @@ use super::organisations::NewOrganisation;
 use super::schema::{
     accreditation_applications as applications, accreditation_history as history,
     accreditation_status_changes as status_changes, memberships, organisations,
-    thread_participants, threads,
+    thread_participants, threads, users,
 };
 use super::threads::{NewThread, Sent};
+use super::users::NewUser;
 use super::{DbConn, DbError, PageRows};
 
 /// One row of `accreditation_applications`, as stored.
@@ -194,15 +195,45 @@ pub struct NewHistory<'a> {
     pub comment: Option<&'a str>,
 }
 
-/// Creates an applicant organisation with `owner_id` as its owner, in one transaction;
-/// `None` (and nothing written) when the slug is taken.
+/// What [`insert_applicant`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registered {
+    /// The organisation's id and its owner's.
+    Created {
+        organisation_id: i64,
+        owner_id: i64,
+    },
+    SlugTaken,
+    EmailTaken,
+}
+
+/// Creates an applicant organisation with its owner, a new user if `new_owner` is given,
+/// in one transaction; nothing is written unless all of it is.
 pub async fn insert_applicant(
     conn: &mut DbConn,
     organisation: &NewOrganisation,
     owner: &NewMembership<'_>,
+    new_owner: Option<&NewUser<'_>>,
     now: NaiveDateTime,
-) -> Result<Option<i64>, DbError> {
-    let id = crate::write_transaction!(conn, |c| {
+) -> Result<Registered, DbError> {
+    let registered = crate::write_transaction!(conn, |c| {
+        let owner_id = match new_owner {
+            Some(user) => {
+                let id: Option<i64> = diesel::insert_into(users::table)
+                    .values(user)
+                    .on_conflict(users::email)
+                    .do_nothing()
+                    .returning(users::id)
+                    .get_result(c)
+                    .await
+                    .optional()?;
+                match id {
+                    Some(id) => id,
+                    None => return Ok(Registered::EmailTaken),
+                }
+            }
+            None => owner.user_id,
+        };
         let id: Option<i64> = diesel::insert_into(organisations::table)
             .values((
                 organisation,
@@ -215,20 +246,30 @@ pub async fn insert_applicant(
             .get_result(c)
             .await
             .optional()?;
-        if let Some(id) = id {
-            let owner = NewMembership {
-                organisation_id: id,
-                ..owner.clone()
-            };
-            diesel::insert_into(memberships::table)
-                .values(&owner)
-                .execute(c)
-                .await?;
-        }
-        Ok::<_, QueryError>(id)
-    })?;
+        let Some(organisation_id) = id else {
+            // Nothing is kept: the user inserted above goes with the rollback.
+            return Err(QueryError::RollbackTransaction);
+        };
+        let owner = NewMembership {
+            organisation_id,
+            user_id: owner_id,
+            ..owner.clone()
+        };
+        diesel::insert_into(memberships::table)
+            .values(&owner)
+            .execute(c)
+            .await?;
+        Ok::<_, QueryError>(Registered::Created {
+            organisation_id,
+            owner_id,
+        })
+    });
 
-    Ok(id)
+    match registered {
+        Ok(registered) => Ok(registered),
+        Err(QueryError::RollbackTransaction) => Ok(Registered::SlugTaken),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// A new application with its correspondence thread (and the thread's first message) and

@@ -36,10 +36,15 @@ use super::organisation::{
     AccreditationStatus, EntityCategory, Organisation, OrganisationKind, OrganisationProfile,
 };
 use super::pagination::{Page, PageArgs, encode_id_cursor};
+use super::password;
 use super::text_enum::text_enum;
+use super::token::{IssuedToken, TokenKeys};
 use super::user::{Actor, PlatformRole};
-use super::validation::{FieldProblem, normalise_email, optional_text};
+use super::validation::{
+    FieldProblem, check_name, check_new_password, normalise_email, optional_text,
+};
 use super::{DomainError, directory};
+use crate::db::accreditation::Registered;
 use crate::db::accreditation::{
     self as queries, Accreditation, ApplicationContent, ApplicationFilter, ApplicationRow,
     HistoryRow, NewApplication, NewHistory, NewStatusChange, StatusChange, StatusChangeRow,
@@ -48,6 +53,7 @@ use crate::db::memberships::NewMembership;
 use crate::db::messages::NewMessage;
 use crate::db::organisations::{self as organisation_queries, OrganisationFilter};
 use crate::db::threads::NewThread;
+use crate::db::users::{self, NewUser};
 use crate::db::{self, Database};
 
 const MAX_ANSWER_LENGTH: usize = 10_000;
@@ -370,13 +376,42 @@ impl DecisionOutcome {
     }
 }
 
-/// Registers a new applicant entity with the actor as its owner.
+/// The first user of a new applicant, when they have no account yet.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// A registered applicant, and the new owner's token when the account was created with it.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    pub organisation: Organisation,
+    pub token: Option<IssuedToken>,
+}
+
+/// Registers a new applicant entity with its first user as its owner: the signed-in actor,
+/// or, for a visitor, a new account created with it. All of it is written, or nothing.
 pub async fn register_applicant(
     db: &Database,
+    keys: &TokenKeys,
     actor: &Actor,
     mut profile: NewProfile,
-) -> Result<Result<Organisation, FieldProblem>, DomainError> {
-    let user = actor.user().ok_or(DomainError::Unauthenticated)?;
+    account: Option<NewAccount>,
+) -> Result<Result<Registration, FieldProblem>, DomainError> {
+    let signed_in = actor.user().map(|user| user.id);
+    let account = match (signed_in, account) {
+        (Some(_), Some(_)) => {
+            let problem = FieldProblem::new("account", "must be left out when signed in");
+            return Ok(Err(problem));
+        }
+        (None, None) => {
+            let problem = FieldProblem::new("account", "is required unless you are signed in");
+            return Ok(Err(problem));
+        }
+        (_, account) => account,
+    };
     profile.kind = OrganisationKind::Entity;
     profile.accreditation_status = Some(AccreditationStatus::Applicant);
     profile.first_owner_email = None;
@@ -392,27 +427,83 @@ pub async fn register_applicant(
         Err(problem) => return Ok(Err(problem)),
     };
     let now = db::now();
+    let account = match account.as_ref().map(checked_account).transpose() {
+        Ok(account) => account,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let password_hash = match &account {
+        Some((_, _, password)) => Some(password::hash(password).await?),
+        None => None,
+    };
+    let new_owner =
+        account
+            .as_ref()
+            .zip(password_hash.as_deref())
+            .map(|((email, name, _), hash)| NewUser {
+                email,
+                display_name: name,
+                password_hash: hash,
+                platform_role: None,
+                disabled: false,
+                created_at: now,
+            });
     let owner = NewMembership {
         organisation_id: 0,
-        user_id: user.id,
+        user_id: signed_in.unwrap_or_default(),
         role: MemberRole::Owner.as_str(),
         created_at: now,
     };
 
     let mut conn = db.conn().await?;
-    let Some(id) = queries::insert_applicant(&mut conn, &row, &owner, now).await? else {
-        let taken = FieldProblem {
-            taken: true,
-            ..FieldProblem::new("slug", "is taken")
-        };
-        return Ok(Err(taken));
+    let registered =
+        queries::insert_applicant(&mut conn, &row, &owner, new_owner.as_ref(), now).await?;
+    let (id, owner_id) = match registered {
+        Registered::Created {
+            organisation_id,
+            owner_id,
+        } => (organisation_id, owner_id),
+        Registered::SlugTaken => {
+            let taken = FieldProblem {
+                taken: true,
+                ..FieldProblem::new("slug", "is taken")
+            };
+            return Ok(Err(taken));
+        }
+        Registered::EmailTaken => {
+            let taken = FieldProblem {
+                taken: true,
+                ..FieldProblem::new("account.email", "already has an account: sign in first")
+            };
+            return Ok(Err(taken));
+        }
+    };
+    let token = match new_owner {
+        Some(_) => {
+            users::record_sign_in(&mut conn, owner_id, now).await?;
+            Some(keys.issue(owner_id, now.and_utc())?)
+        }
+        None => None,
     };
     drop(conn);
-    directory::organisations_by_ids(db, &[id])
+    let organisation = directory::organisations_by_ids(db, &[id])
         .await?
         .remove(&id)
-        .map(Ok)
-        .ok_or_else(|| DomainError::Internal(format!("organisation {id} vanished")))
+        .ok_or_else(|| DomainError::Internal(format!("organisation {id} vanished")))?;
+    Ok(Ok(Registration {
+        organisation,
+        token,
+    }))
+}
+
+/// A new account's e-mail address, name and password, checked.
+fn checked_account(account: &NewAccount) -> Result<(String, String, String), FieldProblem> {
+    let email = normalise_email(&account.email)
+        .map_err(|problem| FieldProblem::new("account.email", problem))?;
+    let name = check_name(&account.display_name)
+        .map_err(|problem| FieldProblem::new("account.displayName", problem))?;
+    check_new_password(&account.password)
+        .map_err(|problem| FieldProblem::new("account.password", problem))?;
+    Ok((email, name, account.password.clone()))
 }
 
 /// Opens a draft application for an entity, with its correspondence thread with the

@@ -29,6 +29,7 @@ use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::directory_management::NewProfile;
 use crate::domain::organisation::OrganisationKind;
 use crate::domain::pagination::PageArgs;
+use crate::domain::token::TokenKeys;
 use crate::domain::user::Actor;
 
 /// Where an application for accreditation stands.
@@ -593,13 +594,32 @@ pub struct RegisterApplicantInput {
     established_on: Option<Date>,
     /// The Annex 2 category it belongs to.
     category: EntityCategory,
+    /// The account of its first user, for a visitor who has none; leave it out when
+    /// signed in.
+    account: Option<NewAccountInput>,
+}
+
+/// A new account for the first user of a new applicant.
+#[derive(Debug, InputObject)]
+pub struct NewAccountInput {
+    /// Their e-mail address; it must not have an account yet.
+    email: String,
+    /// Their name as others see it, 1 to 200 characters.
+    display_name: String,
+    /// At least 12 characters.
+    password: String,
 }
 
 /// What `registerApplicant` returns.
 #[derive(Debug, Default, SimpleObject)]
 pub struct RegisterApplicantPayload {
-    /// The new entity, status `APPLICANT`, with you as its owner; null on failure.
+    /// The new entity, status `APPLICANT`, with its first user as its owner; null on
+    /// failure.
     organisation: Option<Organisation>,
+    /// For a new account: its access token, to send as `Authorization: Bearer <token>`.
+    token: Option<String>,
+    /// When that token stops working.
+    expires_at: Option<DateTime>,
     /// What is wrong with the input; empty on success, and then nothing was written.
     user_errors: Vec<UserError>,
 }
@@ -856,7 +876,9 @@ pub struct AccreditationMutation;
 
 #[Object]
 impl AccreditationMutation {
-    /// Registers a new entity as an applicant for accreditation, with you as its owner.
+    /// Registers a new entity as an applicant for accreditation, with its first user as
+    /// its owner: you when signed in, or else a new account created with it (`account`),
+    /// signed in at once.
     async fn register_applicant(
         &self,
         ctx: &Context<'_>,
@@ -864,6 +886,12 @@ impl AccreditationMutation {
     ) -> ApiResult<RegisterApplicantPayload> {
         let db = ctx.data_unchecked::<Database>();
         let actor = ctx.data_unchecked::<Actor>();
+        let keys = ctx.data_unchecked::<TokenKeys>();
+        let account = input.account.map(|account| model::NewAccount {
+            email: account.email,
+            display_name: account.display_name,
+            password: account.password,
+        });
         let profile = NewProfile {
             kind: OrganisationKind::Entity,
             slug: input.slug,
@@ -879,16 +907,20 @@ impl AccreditationMutation {
             first_owner_email: None,
         };
 
-        Ok(match model::register_applicant(db, actor, profile).await? {
-            Ok(organisation) => RegisterApplicantPayload {
-                organisation: Some(organisation.into()),
-                user_errors: Vec::new(),
+        Ok(
+            match model::register_applicant(db, keys, actor, profile, account).await? {
+                Ok(registration) => RegisterApplicantPayload {
+                    organisation: Some(registration.organisation.into()),
+                    expires_at: registration.token.as_ref().map(|t| DateTime(t.expires_at)),
+                    token: registration.token.map(|t| t.token),
+                    user_errors: Vec::new(),
+                },
+                Err(problem) => RegisterApplicantPayload {
+                    user_errors: vec![field_error(problem)],
+                    ..RegisterApplicantPayload::default()
+                },
             },
-            Err(problem) => RegisterApplicantPayload {
-                organisation: None,
-                user_errors: vec![field_error(problem)],
-            },
-        })
+        )
     }
 
     /// Opens a draft application for an entity you are an owner or admin of, with its

@@ -118,33 +118,29 @@ pub fn succeeded(payload: &Value) -> Value {
 }
 
 async fn the_whole_path_from_registration_to_approval(app: TestApp) {
-    let founder = accounts::create_user(
-        &app.db,
-        "founder@coastal.example",
-        "Founder",
-        "a long enough password",
-        None,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let founder = token_for(founder.id);
     let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
     let admin = secretariat(&app, PlatformRole::SecretariatAdmin).await;
+    // A visitor with no account registers the entity and its first user at once.
     let register = "mutation ($input: RegisterApplicantInput!) { registerApplicant(input: $input) {
-        organisation { slug ... on Entity { accreditationStatus } } userErrors { code } } }";
+        organisation { slug ... on Entity { accreditationStatus } } token
+        userErrors { field code } } }";
     let registered = app
-        .data_as(
-            &founder,
+        .data(
             register,
             json!({ "input": { "slug": "coastal", "name": "Coastal Research Network",
-            "country": "PH", "category": "CIVIL_SOCIETY_ORGANISATION" } }),
+            "country": "PH", "category": "CIVIL_SOCIETY_ORGANISATION",
+            "account": { "email": "founder@coastal.example", "displayName": "Founder",
+                "password": "a long enough password" } } }),
         )
         .await;
     assert_eq!(
         registered["registerApplicant"]["organisation"],
         json!({ "slug": "coastal", "accreditationStatus": "APPLICANT" })
     );
+    let founder = registered["registerApplicant"]["token"]
+        .as_str()
+        .expect("signed in at once")
+        .to_owned();
 
     let draft = open(&app, &founder, "coastal").await;
     let mut uploaded = Vec::new();
@@ -972,7 +968,96 @@ async fn a_queue_page_costs_a_fixed_number_of_statements(app: TestApp) {
     assert_eq!(costs, [7, 7], "statements for 3 and for 12 applications");
 }
 
+async fn registration_writes_everything_or_nothing(app: TestApp) {
+    let register = "mutation ($input: RegisterApplicantInput!) { registerApplicant(input: $input) {
+        organisation { slug } token userErrors { field code } } }";
+    let input = |slug: &str, email: &str, password: &str| {
+        json!({ "input": { "slug": slug, "name": "Delta Network", "country": "VN",
+            "category": "OTHER_STAKEHOLDER",
+            "account": { "email": email, "displayName": "Delta", "password": password } } })
+    };
+    let signed_in = member_of(&app, "acb", MemberRole::Member).await;
+
+    let weak = app
+        .data(register, input("delta", "d@delta.example", "short"))
+        .await;
+    let first = app
+        .data(
+            register,
+            input("delta", "d@delta.example", "a long enough password"),
+        )
+        .await;
+    let same_email = app
+        .data(
+            register,
+            input("delta-two", "d@delta.example", "a long enough password"),
+        )
+        .await;
+    let same_slug = app
+        .data(
+            register,
+            input("delta", "e@delta.example", "a long enough password"),
+        )
+        .await;
+    let with_account_when_signed_in = app
+        .data_as(
+            &signed_in,
+            register,
+            input("echo", "f@echo.example", "a long enough password"),
+        )
+        .await;
+    let anonymous_without_account = app
+        .data(
+            register,
+            json!({ "input": { "slug": "foxtrot", "name": "Foxtrot", "country": "TH",
+                "category": "OTHER_STAKEHOLDER" } }),
+        )
+        .await;
+
+    let problem = |data: &Value| data["registerApplicant"]["userErrors"][0].clone();
+    assert_eq!(
+        problem(&weak),
+        json!({ "field": ["input", "account", "password"], "code": "INVALID" })
+    );
+    assert!(first["registerApplicant"]["token"].is_string());
+    assert_eq!(
+        problem(&same_email),
+        json!({ "field": ["input", "account", "email"], "code": "TAKEN" })
+    );
+    assert_eq!(
+        problem(&same_slug),
+        json!({ "field": ["input", "slug"], "code": "TAKEN" })
+    );
+    assert_eq!(
+        problem(&with_account_when_signed_in)["field"],
+        json!(["input", "account"])
+    );
+    assert_eq!(
+        problem(&anonymous_without_account)["field"],
+        json!(["input", "account"])
+    );
+    // The refused registrations left no account behind: the address of the one refused
+    // for its slug is still free.
+    let again = app
+        .data(
+            register,
+            input("golf", "e@delta.example", "a long enough password"),
+        )
+        .await;
+    assert_eq!(again["registerApplicant"]["userErrors"], json!([]));
+    for slug in ["delta-two", "echo", "foxtrot"] {
+        let found = app
+            .data(
+                "query ($slug: String!) { organisation(slug: $slug) { slug } }",
+                json!({ "slug": slug }),
+            )
+            .await;
+        assert_eq!(found["organisation"], Value::Null, "{slug}");
+    }
+}
+
 on_both_backends!(
+    registration_writes_everything_or_nothing,
     a_queue_page_costs_a_fixed_number_of_statements,
     the_work_queue_filters_orders_pages_and_counts,
     the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason,
