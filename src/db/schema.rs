@@ -264,6 +264,7 @@ diesel::joinable!(posts -> organisations (organisation_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(call_applications -> posts (call_id));
 diesel::joinable!(thread_participants -> threads (thread_id));
+diesel::joinable!(thread_participants -> organisations (organisation_id));
 diesel::joinable!(messages -> threads (thread_id));
 diesel::joinable!(thread_reads -> threads (thread_id));
 diesel::allow_tables_to_appear_in_same_query!(

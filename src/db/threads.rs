@@ -13,7 +13,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 
 use super::messages::{MessageRow, NewMessage, insert_in_transaction};
-use super::schema::{thread_participants, thread_reads, threads};
+use super::schema::{organisations, thread_participants, thread_reads, threads};
 use super::{DbConn, DbError, PageRows, events};
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<BigInt>, y: BigInt) -> BigInt);
@@ -146,13 +146,23 @@ pub async fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ThreadRow>, Db
     Ok(rows)
 }
 
-/// The participating organisations of these threads, by thread, each list sorted.
+/// The organisations taking part in a thread.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Participants {
+    /// Their ids, sorted.
+    pub organisation_ids: Vec<i64>,
+    /// Whether the ASEAN Secretariat is one of them.
+    pub includes_secretariat: bool,
+}
+
+/// The participating organisations of these threads, by thread.
 pub async fn participants_of(
     conn: &mut DbConn,
     thread_ids: &[i64],
-) -> Result<HashMap<i64, Vec<i64>>, DbError> {
-    let rows: Vec<(i64, i64)> = crate::on_conn!(conn, |c| {
+) -> Result<HashMap<i64, Participants>, DbError> {
+    let rows: Vec<(i64, i64, String)> = crate::on_conn!(conn, |c| {
         thread_participants::table
+            .inner_join(organisations::table)
             .filter(thread_participants::thread_id.eq_any(thread_ids))
             .order_by((
                 thread_participants::thread_id,
@@ -161,14 +171,17 @@ pub async fn participants_of(
             .select((
                 thread_participants::thread_id,
                 thread_participants::organisation_id,
+                organisations::kind,
             ))
             .load(c)
             .await
     })?;
 
-    let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (thread, organisation) in rows {
-        participants.entry(thread).or_default().push(organisation);
+    let mut participants: HashMap<i64, Participants> = HashMap::new();
+    for (thread, organisation, kind) in rows {
+        let entry = participants.entry(thread).or_default();
+        entry.organisation_ids.push(organisation);
+        entry.includes_secretariat |= kind == "SECRETARIAT";
     }
     Ok(participants)
 }

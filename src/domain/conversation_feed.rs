@@ -49,14 +49,19 @@ impl FeedEvent for ConversationEvent {
 }
 
 impl ConversationEvent {
-    /// Whether `actor` may receive it: a member of a participating organisation, and for a
-    /// read position, its reader alone.
-    fn is_for(&self, actor: &Actor) -> bool {
+    /// Whether `actor` may receive it: someone who may read the thread (for an inbox, a
+    /// member of a participating organisation), and for a read position, its reader alone.
+    fn is_for(&self, actor: &Actor, inbox: bool) -> bool {
         let reader_allows = match self.change {
             ConversationChange::Read { user_id } => actor.is(user_id),
             _ => true,
         };
-        reader_allows && self.thread.is_visible_to(actor)
+        let thread_allows = if inbox {
+            self.thread.involves(actor)
+        } else {
+            self.thread.is_visible_to(actor)
+        };
+        reader_allows && thread_allows
     }
 }
 
@@ -95,7 +100,7 @@ impl ConversationFeed {
             .subscribe(after, until, move |event: &ConversationEvent| {
                 event.thread.id == thread_id
                     && matches!(event.change, ConversationChange::MessageAdded(_))
-                    && event.is_for(&actor)
+                    && event.is_for(&actor, false)
             })
     }
 
@@ -110,7 +115,7 @@ impl ConversationFeed {
         let until = actor.expires_at();
         self.0
             .subscribe(after, until, move |event: &ConversationEvent| {
-                event.is_for(&actor)
+                event.is_for(&actor, true)
             })
     }
 }

@@ -17,7 +17,7 @@ use super::validation::FieldProblem;
 use super::{DomainError, directory};
 use crate::db::messages::NewMessage;
 use crate::db::organisations::{self as organisation_queries, OrganisationFilter};
-use crate::db::threads::{self as queries, InboxQuery, NewThread, Sent, ThreadRow};
+use crate::db::threads::{self as queries, InboxQuery, NewThread, Participants, Sent, ThreadRow};
 use crate::db::{self, Database};
 
 /// The most organisations one thread may have, announcements aside.
@@ -49,10 +49,12 @@ pub struct Thread {
     pub last_activity_at: DateTime<Utc>,
     /// The participating organisations, by id.
     pub participant_ids: Vec<i64>,
+    /// Whether the ASEAN Secretariat takes part: its staff may then read the thread.
+    pub includes_secretariat: bool,
 }
 
 impl Thread {
-    fn from_row(row: ThreadRow, participant_ids: Vec<i64>) -> Result<Self, DomainError> {
+    fn from_row(row: ThreadRow, participants: Participants) -> Result<Self, DomainError> {
         let kind = ThreadKind::parse(&row.kind)
             .ok_or_else(|| DomainError::Internal(format!("thread {} has a bad kind", row.id)))?;
         Ok(Self {
@@ -63,13 +65,21 @@ impl Thread {
             created_at: row.created_at.and_utc(),
             last_message_id: row.last_message_id,
             last_activity_at: row.last_activity_at.and_utc(),
-            participant_ids,
+            participant_ids: participants.organisation_ids,
+            includes_secretariat: participants.includes_secretariat,
         })
     }
 
-    /// Whether the actor belongs to one of the participating organisations: nobody else may
-    /// know the thread exists.
+    /// Whether the actor may read the thread: a member of a participating organisation, or
+    /// Secretariat staff when the Secretariat takes part (the correspondence of an
+    /// accreditation application, say). Nobody else may know the thread exists.
     pub fn is_visible_to(&self, actor: &Actor) -> bool {
+        self.involves(actor) || (self.includes_secretariat && actor.is_secretariat())
+    }
+
+    /// Whether the actor belongs to one of the participating organisations: the threads of
+    /// their inbox.
+    pub fn involves(&self, actor: &Actor) -> bool {
         self.participant_ids
             .iter()
             .any(|id| actor.role_in(*id).is_some())

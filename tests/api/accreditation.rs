@@ -940,7 +940,7 @@ async fn a_queue_page_costs_a_fixed_number_of_statements(app: TestApp) {
     }
     let query = "query ($first: Int!) { accreditationApplications(first: $first) {
         nodes { status organisation { name } history { action actor { displayName } }
-        documents { kind uploadedBy { displayName } } } } }";
+        documents { kind uploadedBy { displayName } } thread { subject } } } }";
 
     let mut costs = Vec::new();
     for size in [3, 12] {
@@ -963,9 +963,10 @@ async fn a_queue_page_costs_a_fixed_number_of_statements(app: TestApp) {
         );
     }
 
-    // Two to authenticate; the page; the organisations; the histories; their actors; the
-    // documents (their uploaders, the same users, come from the request's cache).
-    assert_eq!(costs, [7, 7], "statements for 3 and for 12 applications");
+    // Two to authenticate; the page; the organisations; the threads and their participants;
+    // the histories; their actors; the documents (their uploaders, the same users, come
+    // from the request's cache).
+    assert_eq!(costs, [9, 9], "statements for 3 and for 12 applications");
 }
 
 async fn registration_writes_everything_or_nothing(app: TestApp) {
