@@ -169,6 +169,10 @@ async fn multipart(
     if declared.is_some_and(|length| length > MAX_UPLOADS * limits.upload + limits.json) {
         return too_large();
     }
+    // Held until the request has run: its files stay in memory until then.
+    let Ok(_permit) = state.uploads.clone().acquire_owned().await else {
+        return request_error(StatusCode::SERVICE_UNAVAILABLE, media, "uploads are closed");
+    };
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

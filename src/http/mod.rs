@@ -37,7 +37,13 @@ pub struct AppState {
     pub feed: PostFeed,
     /// The limits of request bodies, set by [`router`].
     pub limits: BodyLimits,
+    /// Multipart requests being read at once: each holds its files in memory, so their
+    /// number bounds what uploads can take.
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many multipart requests are read at once; the others wait their turn.
+pub const CONCURRENT_UPLOADS: usize = 4;
 
 /// How large request bodies may be.
 #[derive(Clone, Copy, Debug)]
@@ -60,6 +66,7 @@ impl AppState {
                 json: HttpConfig::default().max_body_bytes,
                 upload: HttpConfig::default().max_upload_bytes,
             },
+            uploads: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
         }
     }
 }
