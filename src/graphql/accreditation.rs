@@ -8,7 +8,7 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::accreditation_document::{self, AccreditationDocument};
-use super::connection::{Connection, TotalCount};
+use super::connection::{Connection, TotalCount, selects_in_nodes};
 use super::directory::OrderDirection;
 use super::directory_management::field_error;
 use super::error::{ApiError, ApiResult};
@@ -437,19 +437,7 @@ async fn preload<'a>(
     ctx: &Context<'_>,
     applications: impl Iterator<Item = &'a model::Application> + Clone,
 ) -> ApiResult<()> {
-    let selects = |path: &[&str]| {
-        let look_ahead = ctx.look_ahead();
-        [
-            look_ahead.field("nodes"),
-            look_ahead.field("edges").field("node"),
-        ]
-        .into_iter()
-        .any(|node| {
-            path.iter()
-                .fold(node, |field, name| field.field(name))
-                .exists()
-        })
-    };
+    let selects = |path: &[&str]| selects_in_nodes(ctx, path);
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids = applications.clone().map(|application| application.id);
 

@@ -14,6 +14,22 @@ use crate::domain::threads::{self, InboxFilter};
 use crate::domain::user::Actor;
 use crate::domain::{accreditation, call_applications, membership, messages, partnerships};
 
+/// Whether the selection of the connection being resolved asks, under `nodes` or
+/// `edges.node`, for the field at `path`: what a preload must fetch for the whole page.
+pub fn selects_in_nodes(ctx: &Context<'_>, path: &[&str]) -> bool {
+    let look_ahead = ctx.look_ahead();
+    [
+        look_ahead.field("nodes"),
+        look_ahead.field("edges").field("node"),
+    ]
+    .into_iter()
+    .any(|node| {
+        path.iter()
+            .fold(node, |field, name| field.field(name))
+            .exists()
+    })
+}
+
 /// Where to count a connection's `totalCount` from, should the client ask for it.
 #[derive(Clone, Debug)]
 pub enum TotalCount {

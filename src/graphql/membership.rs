@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 
+use super::connection::selects_in_nodes;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
@@ -77,19 +78,7 @@ impl Membership {
 /// delay, so how many statements a page costs would depend on timing. Loading up front makes
 /// it fixed; each child then finds its value in the request's cache.
 pub async fn preload(ctx: &Context<'_>, memberships: &[model::Membership]) -> ApiResult<()> {
-    let selects = |path: &[&str]| {
-        let look_ahead = ctx.look_ahead();
-        [
-            look_ahead.field("nodes"),
-            look_ahead.field("edges").field("node"),
-        ]
-        .into_iter()
-        .any(|node| {
-            path.iter()
-                .fold(node, |field, name| field.field(name))
-                .exists()
-        })
-    };
+    let selects = |path: &[&str]| selects_in_nodes(ctx, path);
     let loaders = ctx.data_unchecked::<Loaders>();
     let user_ids: Vec<i64> = memberships.iter().map(|m| m.user_id).collect();
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, Interface, Object};
 use chrono::Utc;
 
 use super::call_application::CallApplication;
-use super::connection::{Connection, TotalCount};
+use super::connection::{Connection, TotalCount, selects_in_nodes};
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
@@ -351,11 +351,7 @@ impl From<model::Post> for Post {
 /// posts asks for, so that a page costs the same number of statements however the loaders'
 /// batching timing falls (see `membership::preload`).
 pub async fn preload(ctx: &Context<'_>, posts: &[model::Post]) -> ApiResult<()> {
-    let selects = |name: &str| {
-        let look_ahead = ctx.look_ahead();
-        look_ahead.field("nodes").field(name).exists()
-            || look_ahead.field("edges").field("node").field(name).exists()
-    };
+    let selects = |name: &str| selects_in_nodes(ctx, &[name]);
     let loaders = ctx.data_unchecked::<Loaders>();
 
     if selects("organisation") {

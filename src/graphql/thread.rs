@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 
-use super::connection::{Connection, TotalCount};
+use super::connection::{Connection, TotalCount, selects_in_nodes};
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
@@ -261,19 +261,7 @@ async fn preload<'a>(
     ctx: &Context<'_>,
     threads: impl Iterator<Item = &'a model::Thread> + Clone,
 ) -> ApiResult<()> {
-    let selects = |path: &[&str]| {
-        let look_ahead = ctx.look_ahead();
-        [
-            look_ahead.field("nodes"),
-            look_ahead.field("edges").field("node"),
-        ]
-        .into_iter()
-        .any(|node| {
-            path.iter()
-                .fold(node, |field, name| field.field(name))
-                .exists()
-        })
-    };
+    let selects = |path: &[&str]| selects_in_nodes(ctx, path);
     let loaders = ctx.data_unchecked::<Loaders>();
 
     if selects(&["participants"]) {
