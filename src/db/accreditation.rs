@@ -71,7 +71,7 @@ pub struct ApplicationContent {
     pub contact_phone: Option<String>,
 }
 
-/// A change of status, with what it records.
+/// A change of status, with what it records; a field left `None` keeps its value.
 #[derive(Clone, Debug, Default, AsChangeset)]
 #[diesel(table_name = applications)]
 pub struct StatusChange<'a> {

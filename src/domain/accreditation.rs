@@ -5,18 +5,18 @@
 //! application its actor saw; a stale one changes nothing. Every step is recorded in the
 //! application's history, which is never edited.
 //!
-//! | action             | from                                   | to                  | who                |
-//! |--------------------|----------------------------------------|---------------------|--------------------|
-//! | edit               | draft, revision requested              | (same)              | applicant          |
-//! | submit             | draft                                  | submitted           | applicant          |
-//! | submit             | revision requested                     | under review        | applicant          |
-//! | take into review   | submitted                              | under review        | officer, SA        |
-//! | request revision   | under review                           | revision requested  | officer, SA        |
-//! | record endorsement | submitted … forwarded, deferred        | (same)              | officer, SA        |
-//! | forward to the CPR | under review, deferred                 | forwarded to CPR    | SA (1)             |
-//! | approve, reject    | forwarded to CPR                       | approved, rejected  | SA                 |
-//! | defer              | forwarded to CPR                       | deferred            | SA                 |
-//! | withdraw           | any open status                        | withdrawn           | applicant          |
+//! | action             | from                            | to                 | who         |
+//! |--------------------|---------------------------------|--------------------|-------------|
+//! | edit               | draft, revision requested       | (same)             | applicant   |
+//! | submit             | draft                           | submitted          | applicant   |
+//! | submit             | revision requested              | under review       | applicant   |
+//! | take into review   | submitted                       | under review       | officer, SA |
+//! | request revision   | under review                    | revision requested | officer, SA |
+//! | record endorsement | submitted … forwarded, deferred | (same)             | officer, SA |
+//! | forward to the CPR | under review, deferred          | forwarded to CPR   | SA (1)      |
+//! | approve, reject    | forwarded to CPR                | approved, rejected | SA          |
+//! | defer              | forwarded to CPR                | deferred           | SA          |
+//! | withdraw           | any open status                 | withdrawn          | applicant   |
 //!
 //! (1) Only once every required document ([`documents::REQUIRED_KINDS`]) is satisfactory.
 //!
@@ -659,10 +659,9 @@ pub async fn take_step(
     let now = db::now();
     let change = StatusChange {
         status: to.as_str(),
-        submitted_at: match (action, application.submitted_at) {
-            (Action::Submit, None) => Some(now),
-            (_, submitted_at) => submitted_at.map(|at| at.naive_utc()),
-        },
+        // Left out, it stays: only the first submission sets it.
+        submitted_at: (action == Action::Submit && application.submitted_at.is_none())
+            .then_some(now),
         ..StatusChange::default()
     };
     let step = NewHistory {
@@ -750,11 +749,11 @@ pub async fn record_decision(
 
     let change = StatusChange {
         status: to.as_str(),
-        submitted_at: application.submitted_at.map(|at| at.naive_utc()),
         decided_category: category.map(EntityCategory::as_str),
         cpr_decision_date: Some(decision.cpr_decision_date),
         sg_letter_date: decision.letter_date,
         sg_letter_reference: reference.as_deref(),
+        ..StatusChange::default()
     };
     let step = NewHistory {
         application_id: id,

@@ -3,14 +3,13 @@
 //! members and the Secretariat. See [`super::feed`] for replay and limits.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use futures::{FutureExt as _, Stream};
 
 use super::DomainError;
 use super::accreditation::{Application, Standing};
-use super::feed::{Feed, FeedEvent, FeedOptions, OUTBOX_PAGE};
+use super::feed::{Delivery, Feed, FeedEvent, FeedOptions, OUTBOX_PAGE};
 use super::user::Actor;
 use crate::db::Database;
 use crate::db::accreditation as queries;
@@ -58,8 +57,7 @@ impl AccreditationFeed {
         actor: Actor,
         application_id: i64,
         after: Option<&str>,
-    ) -> Result<impl Stream<Item = Result<Arc<ApplicationEvent>, DomainError>> + use<>, DomainError>
-    {
+    ) -> Result<impl Stream<Item = Delivery<ApplicationEvent>> + use<>, DomainError> {
         let until = actor.expires_at();
         self.0
             .subscribe(after, until, move |event: &ApplicationEvent| {

@@ -3,13 +3,12 @@
 //! to its reader). See [`super::feed`] for replay and limits.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use futures::{FutureExt as _, Stream};
 
 use super::DomainError;
-use super::feed::{Feed, FeedEvent, FeedOptions, OUTBOX_PAGE};
+use super::feed::{Delivery, Feed, FeedEvent, FeedOptions, OUTBOX_PAGE};
 use super::messages::Message;
 use super::threads::{Thread, threads_by_ids};
 use super::user::Actor;
@@ -93,8 +92,7 @@ impl ConversationFeed {
         actor: Actor,
         thread_id: i64,
         after: Option<&str>,
-    ) -> Result<impl Stream<Item = Result<Arc<ConversationEvent>, DomainError>> + use<>, DomainError>
-    {
+    ) -> Result<impl Stream<Item = Delivery<ConversationEvent>> + use<>, DomainError> {
         let until = actor.expires_at();
         self.0
             .subscribe(after, until, move |event: &ConversationEvent| {
@@ -110,8 +108,7 @@ impl ConversationFeed {
         &self,
         actor: Actor,
         after: Option<&str>,
-    ) -> Result<impl Stream<Item = Result<Arc<ConversationEvent>, DomainError>> + use<>, DomainError>
-    {
+    ) -> Result<impl Stream<Item = Delivery<ConversationEvent>> + use<>, DomainError> {
         let until = actor.expires_at();
         self.0
             .subscribe(after, until, move |event: &ConversationEvent| {

@@ -12,7 +12,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::DomainError;
 use super::accreditation::{
-    Action, Application, ApplicationStatus, Standing, applications_by_ids, may_take, readable,
+    Action, Application, ApplicationStatus, Standing, applications_by_ids, may_take, next_status,
+    readable,
 };
 use super::text_enum::text_enum;
 use super::user::Actor;
@@ -124,16 +125,12 @@ pub async fn attach(
 ) -> DocumentOutcome {
     let user = actor.user().ok_or(DomainError::Unauthenticated)?;
     let application = readable(db, actor, application_id).await?;
-    if !may_take(
-        Standing::of(actor, application.organisation_id),
-        Action::Edit,
-    ) {
+    // Documents are part of what the applicant writes: they change when the answers may.
+    let standing = Standing::of(actor, application.organisation_id);
+    if !may_take(standing, Action::Edit) {
         return Err(DomainError::Forbidden);
     }
-    if !matches!(
-        application.status,
-        ApplicationStatus::Draft | ApplicationStatus::RevisionRequested
-    ) {
+    if next_status(application.status, Action::Edit).is_none() {
         return Ok(Err(DocumentProblem::WrongStatus(application.status)));
     }
     if bytes.is_empty() {
@@ -183,10 +180,12 @@ pub async fn review(
     let user = actor.user().ok_or(DomainError::Unauthenticated)?;
     let (document, application) = readable_document(db, actor, document_id).await?;
     let standing = Standing::of(actor, application.organisation_id);
+    // Reviewing a document belongs with asking for a revision: the same people, the same
+    // status.
     if !may_take(standing, Action::RequestRevision) {
         return Err(DomainError::Forbidden);
     }
-    if application.status != ApplicationStatus::UnderReview {
+    if next_status(application.status, Action::RequestRevision).is_none() {
         return Ok(Err(DocumentProblem::WrongStatus(application.status)));
     }
     let note = match optional_text("note", note, MAX_NOTE_LENGTH) {

@@ -50,6 +50,9 @@ pub trait FeedEvent: Send + Sync + 'static {
 /// Reads the events of one feed recorded in the outbox after an event id.
 pub type ReadBatch<T> = fn(Database, i64) -> BoxFuture<'static, Result<Batch<T>, DomainError>>;
 
+/// What a subscriber receives: an event, or the error that ends its subscription.
+pub type Delivery<T> = Result<Arc<T>, DomainError>;
+
 /// One feed of this process; cheap to clone.
 pub struct Feed<T> {
     db: Database,
@@ -99,7 +102,8 @@ impl<T: FeedEvent> Feed<T> {
     /// committed, and the next dispatch sends what this one could not.
     pub async fn dispatch_after_commit(&self) {
         if let Err(error) = self.dispatch().await {
-            tracing::warn!(error = ?error, "cannot dispatch live events now; the next dispatch will");
+            let message = "cannot dispatch live events now; the next dispatch will";
+            tracing::warn!(error = ?error, message);
         }
     }
 
@@ -131,7 +135,7 @@ impl<T: FeedEvent> Feed<T> {
         after: Option<&str>,
         until: Option<DateTime<Utc>>,
         wanted: W,
-    ) -> Result<impl Stream<Item = Result<Arc<T>, DomainError>> + use<T, W>, DomainError>
+    ) -> Result<impl Stream<Item = Delivery<T>> + use<T, W>, DomainError>
     where
         W: Fn(&T) -> bool + Send + Sync + 'static,
     {

@@ -2,15 +2,10 @@
 //! side ends an active one. Two organisations have at most one proposed or active
 //! partnership at a time; the database enforces it too.
 //!
-//! Who may do what (rows for the table in `permissions`):
-//!
-//! | action                                          | vis | out | MEM | EDI | ADM | OWN | SO  | SA  |
-//! |-------------------------------------------------|-----|-----|-----|-----|-----|-----|-----|-----|
-//! | see an organisation's active partners           | yes | yes | yes | yes | yes | yes | yes | yes |
-//! | propose a partnership, see its pending ones     | no  | no  | no  | no  | yes | yes | no  | no  |
-//! | accept or decline a partnership proposed to it  | no  | no  | no  | no  | yes | yes | no  | no  |
-//! | end one of its active partnerships              | no  | no  | no  | no  | yes | yes | no  | no  |
-//! | see its proposed, declined or ended partnership | no  | no  | no  | no  | yes | yes | no  | no  |
+//! Who may do what: anyone sees an organisation's active partners; only its owners and
+//! admins propose partnerships for it, accept or decline those proposed to it, end its
+//! active ones, and see its proposed, declined or ended ones. The Secretariat's platform
+//! roles add nothing here.
 
 use std::collections::HashMap;
 

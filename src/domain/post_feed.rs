@@ -2,13 +2,12 @@
 //! to see it (see [`super::feed`] for replay and limits).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use futures::{FutureExt as _, Stream};
 
 use super::DomainError;
-use super::feed::{Feed, FeedEvent, OUTBOX_PAGE};
+use super::feed::{Delivery, Feed, FeedEvent, OUTBOX_PAGE};
 use super::post::{Post, PostKind};
 use super::posts::{may_read, with_tags};
 use super::user::Actor;
@@ -121,8 +120,7 @@ impl PostFeed {
         actor: Actor,
         filter: FeedFilter,
         after: Option<&str>,
-    ) -> Result<impl Stream<Item = Result<Arc<PublishedPost>, DomainError>> + use<>, DomainError>
-    {
+    ) -> Result<impl Stream<Item = Delivery<PublishedPost>> + use<>, DomainError> {
         let until = actor.expires_at();
         self.0
             .subscribe(after, until, move |published: &PublishedPost| {
