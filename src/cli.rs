@@ -159,6 +159,20 @@ pub struct Options {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub live_buffer: u32,
 
+    /// The day (MM-DD) of the following year on which an annual report falls due.
+    #[arg(
+        long,
+        env = "HUB_ANNUAL_REPORT_DUE",
+        default_value = "03-31",
+        global = true
+    )]
+    pub annual_report_due: String,
+
+    /// How many days after its due day an annual report not yet submitted becomes overdue.
+    #[arg(long, env = "HUB_ANNUAL_REPORT_GRACE_DAYS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=3_650))]
+    pub annual_report_grace_days: u32,
+
     /// Don't load the sample directory into an empty database when serving.
     #[arg(long, env = "HUB_NO_SAMPLE_DATA", global = true)]
     pub no_sample_data: bool,

@@ -3,13 +3,15 @@
 //! `HUB_MAX_BODY_BYTES`, `HUB_MAX_QUERY_DEPTH`, `HUB_MAX_QUERY_COMPLEXITY`,
 //! `HUB_MAX_QUERY_ALIASES`, `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`,
 //! `HUB_TOKEN_SECRET`, `HUB_TOKEN_TTL_MINUTES`, `HUB_EVENT_RETENTION_HOURS`, `HUB_LIVE_BUFFER`,
-//! and `RUST_LOG`.
+//! `HUB_MAX_UPLOAD_BYTES`, `HUB_ANNUAL_REPORT_DUE`, `HUB_ANNUAL_REPORT_GRACE_DAYS` and
+//! `RUST_LOG`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::cli::Options;
 use crate::db::{DatabaseUrl, PoolOptions};
+use crate::domain::annual_reports::ReportSchedule;
 use crate::domain::post_feed::FeedOptions;
 use crate::graphql::QueryLimits;
 
@@ -71,6 +73,8 @@ pub struct Config {
     pub token_secret: Option<String>,
     pub token_lifetime: Duration,
     pub feed: FeedOptions,
+    /// When annual reports fall due.
+    pub reports: ReportSchedule,
 }
 
 impl TryFrom<&Options> for Config {
@@ -109,6 +113,11 @@ impl TryFrom<&Options> for Config {
                 retention: chrono::TimeDelta::hours(i64::from(options.event_retention_hours)),
                 buffer: options.live_buffer as usize,
             },
+            reports: ReportSchedule::parse(
+                &options.annual_report_due,
+                options.annual_report_grace_days,
+            )
+            .map_err(|problem| format!("--annual-report-due/HUB_ANNUAL_REPORT_DUE: {problem}"))?,
         })
     }
 }

@@ -78,7 +78,13 @@ async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
         conversations,
         accreditation,
     };
-    let schema = graphql::schema(db.clone(), keys.clone(), feeds, config.limits);
+    let schema = graphql::schema(
+        db.clone(),
+        keys.clone(),
+        feeds,
+        config.limits,
+        config.reports,
+    );
 
     Ok((AppState::new(db, schema, keys, feed), seeded))
 }

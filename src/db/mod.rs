@@ -3,6 +3,7 @@
 //! Everything here returns database results; the rules of the platform live in `domain`.
 
 pub mod accreditation;
+pub mod annual_reports;
 pub mod call_applications;
 mod connection;
 pub mod documents;

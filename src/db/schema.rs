@@ -257,6 +257,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    annual_reports (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        year -> Integer,
+        created_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<BigInt>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<BigInt>,
+        acknowledgement_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    annual_report_documents (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        kind -> Text,
+        filename -> Text,
+        media_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    annual_report_document_contents (document_id) {
+        document_id -> BigInt,
+        bytes -> Binary,
+    }
+}
+
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
@@ -286,5 +322,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     accreditation_history,
     application_documents,
     document_contents,
-    accreditation_status_changes
+    accreditation_status_changes,
+    annual_reports,
+    annual_report_documents,
+    annual_report_document_contents
 );

@@ -101,8 +101,7 @@ impl TryFrom<DocumentRow> for Document {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocumentProblem {
     Field(FieldProblem),
-    /// The file is not of a type the platform takes.
-    UnsupportedType,
+    Upload(UploadProblem),
     /// The application's status does not allow this now.
     WrongStatus(ApplicationStatus),
     /// A newer upload replaced the document meanwhile.
@@ -113,8 +112,7 @@ pub enum DocumentProblem {
 pub type DocumentOutcome = Result<Result<Document, DocumentProblem>, DomainError>;
 
 /// Stores a document for an application in `DRAFT` or `REVISION_REQUESTED`, for the
-/// applicant's owners and admins. The HTTP layer has already refused files over the size
-/// limit.
+/// applicant's owners and admins.
 pub async fn attach(
     db: &Database,
     actor: &Actor,
@@ -133,38 +131,24 @@ pub async fn attach(
     if next_status(application.status, Action::Edit).is_none() {
         return Ok(Err(DocumentProblem::WrongStatus(application.status)));
     }
-    if bytes.is_empty() {
-        return Ok(Err(DocumentProblem::Field(FieldProblem::new(
-            "file", "is empty",
-        ))));
-    }
-    let filename = clean_filename(filename);
-    let lower = filename.to_lowercase();
-    // Hashing and scanning megabytes is work for a blocking thread, not the runtime's.
-    let (media_type, sha256, bytes) = tokio::task::spawn_blocking(move || {
-        let media_type = sniff(&bytes, &lower);
-        let sha256 = hex(&Sha256::digest(&bytes));
-        (media_type, sha256, bytes)
-    })
-    .await
-    .map_err(|error| DomainError::Internal(format!("checking an upload failed: {error}")))?;
-    let Some(media_type) = media_type else {
-        return Ok(Err(DocumentProblem::UnsupportedType));
+    let file = match check_upload(filename, bytes).await? {
+        Ok(file) => file,
+        Err(problem) => return Ok(Err(DocumentProblem::Upload(problem))),
     };
 
     let document = NewDocument {
         application_id,
         kind: kind.as_str(),
-        filename: &filename,
-        media_type,
-        byte_size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-        sha256: &sha256,
+        filename: &file.filename,
+        media_type: file.media_type,
+        byte_size: file.byte_size(),
+        sha256: &file.sha256,
         uploaded_by: user.id,
         uploaded_at: db::now(),
         review: DocumentReview::Pending.as_str(),
     };
     let mut conn = db.conn().await?;
-    let row = queries::insert(&mut conn, &document, &bytes).await?;
+    let row = queries::insert(&mut conn, &document, &file.bytes).await?;
 
     Ok(Ok(Document::try_from(row)?))
 }
@@ -216,20 +200,25 @@ pub async fn review(
     }
 }
 
-/// A document and its bytes, for the applicant's members and the Secretariat; for anyone
-/// else, exactly as if it did not exist.
+/// A document's bytes, for the applicant's members and the Secretariat; for anyone else,
+/// exactly as if it did not exist.
 pub async fn download(
     db: &Database,
     actor: &Actor,
     document_id: i64,
-) -> Result<(Document, Vec<u8>), DomainError> {
+) -> Result<Download, DomainError> {
     let (document, _) = readable_document(db, actor, document_id).await?;
     let mut conn = db.conn().await?;
     let bytes = queries::content(&mut conn, document_id)
         .await?
         .ok_or_else(|| DomainError::Internal(format!("document {document_id} has no bytes")))?;
 
-    Ok((document, bytes))
+    Ok(Download {
+        filename: document.filename,
+        media_type: document.media_type,
+        sha256: document.sha256,
+        bytes,
+    })
 }
 
 /// The documents of these applications, oldest first, by application. The caller has
@@ -306,6 +295,70 @@ pub async fn documents_by_ids(
         .filter(|row| readable.contains_key(&row.application_id))
         .map(|row| Document::try_from(row).map(|document| (document.id, document)))
         .collect()
+}
+
+/// What is wrong with an uploaded file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadProblem {
+    Empty,
+    /// The file is not of a type the platform takes.
+    UnsupportedType,
+}
+
+/// An uploaded file, checked: its name cleaned, its type read from its bytes, its hash
+/// taken.
+#[derive(Clone, Debug)]
+pub struct CheckedFile {
+    pub filename: String,
+    pub media_type: &'static str,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+impl CheckedFile {
+    pub fn byte_size(&self) -> i64 {
+        i64::try_from(self.bytes.len()).unwrap_or(i64::MAX)
+    }
+}
+
+/// A stored file, to send to whoever may download it.
+#[derive(Clone, Debug)]
+pub struct Download {
+    pub filename: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks an uploaded file: not empty, of a type the platform takes. The HTTP layer has
+/// already refused files over the size limit.
+pub async fn check_upload(
+    filename: &str,
+    bytes: Vec<u8>,
+) -> Result<Result<CheckedFile, UploadProblem>, DomainError> {
+    if bytes.is_empty() {
+        return Ok(Err(UploadProblem::Empty));
+    }
+    let filename = clean_filename(filename);
+    let lower = filename.to_lowercase();
+    // Hashing and scanning megabytes is work for a blocking thread, not the runtime's.
+    let (media_type, sha256, bytes) = tokio::task::spawn_blocking(move || {
+        let media_type = sniff(&bytes, &lower);
+        let sha256 = hex(&Sha256::digest(&bytes));
+        (media_type, sha256, bytes)
+    })
+    .await
+    .map_err(|error| DomainError::Internal(format!("checking an upload failed: {error}")))?;
+
+    Ok(match media_type {
+        Some(media_type) => Ok(CheckedFile {
+            filename,
+            media_type,
+            sha256,
+            bytes,
+        }),
+        None => Err(UploadProblem::UnsupportedType),
+    })
 }
 
 /// The name to keep: the last path component, without control characters, at most

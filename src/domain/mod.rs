@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod accreditation;
 pub mod accreditation_feed;
+pub mod annual_reports;
 pub mod call_applications;
 pub mod conversation_feed;
 pub mod directory;

@@ -17,7 +17,7 @@ use super::user::User;
 use super::user_error::{UserError, UserErrorCode};
 use crate::db::Database;
 use crate::domain::accreditation_feed::AccreditationFeed;
-use crate::domain::documents::{self as model, DocumentOutcome, DocumentProblem};
+use crate::domain::documents::{self as model, DocumentOutcome, DocumentProblem, UploadProblem};
 use crate::domain::user::Actor;
 
 /// What a document is, after the Guidelines on Accreditation.
@@ -231,19 +231,7 @@ impl DocumentMutation {
                 return Err(ApiError::BadUserInput(message.into()));
             }
         };
-        let upload = input.file.value(ctx).map_err(|error| {
-            tracing::error!(%error, "an upload could not be read");
-            ApiError::Internal
-        })?;
-        let filename = upload.filename.clone();
-        let mut bytes = Vec::new();
-        upload
-            .into_read()
-            .read_to_end(&mut bytes)
-            .map_err(|error| {
-                tracing::error!(%error, "an upload could not be read");
-                ApiError::Internal
-            })?;
+        let (filename, bytes) = read_upload(ctx, &input.file)?;
 
         let kind = input.kind.into();
         payload(
@@ -303,14 +291,38 @@ async fn payload(
     })
 }
 
-fn user_error(problem: DocumentProblem) -> UserError {
+/// The name and the bytes of an uploaded file, which the multipart layer has kept.
+pub fn read_upload(ctx: &Context<'_>, file: &Upload) -> ApiResult<(String, Vec<u8>)> {
+    let unreadable = |error: std::io::Error| {
+        tracing::error!(%error, "an upload could not be read");
+        ApiError::Internal
+    };
+    let upload = file.value(ctx).map_err(unreadable)?;
+    let filename = upload.filename.clone();
+    let mut bytes = Vec::new();
+    upload
+        .into_read()
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    Ok((filename, bytes))
+}
+
+/// What to tell the user about a file the platform did not take.
+pub fn upload_error(problem: UploadProblem) -> UserError {
     match problem {
-        DocumentProblem::Field(problem) => field_error(problem),
-        DocumentProblem::UnsupportedType => UserError::on_input(
+        UploadProblem::Empty => UserError::on_input("file", UserErrorCode::Invalid, "is empty"),
+        UploadProblem::UnsupportedType => UserError::on_input(
             "file",
             UserErrorCode::UnsupportedMediaType,
             "is not a PDF, an image (PNG, JPEG, GIF, WebP) or an office document",
         ),
+    }
+}
+
+fn user_error(problem: DocumentProblem) -> UserError {
+    match problem {
+        DocumentProblem::Field(problem) => field_error(problem),
+        DocumentProblem::Upload(problem) => upload_error(problem),
         DocumentProblem::WrongStatus(status) => UserError::on_input(
             "applicationId",
             UserErrorCode::WrongStatus,

@@ -7,12 +7,15 @@ use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 use super::error::ApiResult;
 use crate::db::Database;
 use crate::db::call_applications::ApplicationScope;
+use crate::domain::annual_reports::{ReportSchedule, YearQuery};
 use crate::domain::directory::{self, DirectoryFilter};
 use crate::domain::pagination::Page;
 use crate::domain::posts::{self, PostListFilter, PostOrder};
 use crate::domain::threads::{self, InboxFilter};
 use crate::domain::user::Actor;
-use crate::domain::{accreditation, call_applications, membership, messages, partnerships};
+use crate::domain::{
+    accreditation, annual_reports, call_applications, membership, messages, partnerships,
+};
 
 /// Whether the selection of the connection being resolved asks, under `nodes` or
 /// `edges.node`, for the field at `path`: what a preload must fetch for the whole page.
@@ -49,6 +52,8 @@ pub enum TotalCount {
     Partners(i64),
     /// The unanswered partnership proposals made by or to one organisation.
     PartnershipRequests(i64),
+    /// One year's annual reports, for the Secretariat.
+    AnnualReports(YearQuery),
 }
 
 impl TotalCount {
@@ -80,6 +85,11 @@ impl TotalCount {
             }
             Self::PartnershipRequests(organisation_id) => {
                 Ok(partnerships::count_requests(db, *organisation_id).await?)
+            }
+            Self::AnnualReports(query) => {
+                let actor = ctx.data_unchecked::<Actor>();
+                let schedule = *ctx.data_unchecked::<ReportSchedule>();
+                Ok(annual_reports::count_year(db, schedule, actor, query).await?)
             }
         }
     }

@@ -19,6 +19,9 @@ pub enum NodeId {
     Partnership(i64),
     AccreditationApplication(i64),
     Document(i64),
+    /// An entity's annual report for a year.
+    AnnualReport(i64, i32),
+    AnnualReportDocument(i64),
 }
 
 impl NodeId {
@@ -35,6 +38,10 @@ impl NodeId {
             Self::Partnership(id) => format!("Partnership:{id}"),
             Self::AccreditationApplication(id) => format!("AccreditationApplication:{id}"),
             Self::Document(id) => format!("AccreditationDocument:{id}"),
+            Self::AnnualReport(organisation, year) => {
+                format!("AnnualReport:{organisation}:{year}")
+            }
+            Self::AnnualReportDocument(id) => format!("AnnualReportDocument:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(plain))
     }
@@ -45,6 +52,13 @@ impl NodeId {
         let bytes = URL_SAFE_NO_PAD.decode(id).map_err(|_| malformed())?;
         let plain = String::from_utf8(bytes).map_err(|_| malformed())?;
         let (kind, key) = plain.split_once(':').ok_or_else(malformed)?;
+        if kind == "AnnualReport" {
+            let (organisation, year) = key.split_once(':').ok_or_else(malformed)?;
+            return Ok(Self::AnnualReport(
+                organisation.parse().map_err(|_| malformed())?,
+                year.parse().map_err(|_| malformed())?,
+            ));
+        }
         let key: i64 = key.parse().map_err(|_| malformed())?;
 
         match kind {
@@ -58,6 +72,7 @@ impl NodeId {
             "Partnership" => Ok(Self::Partnership(key)),
             "AccreditationApplication" => Ok(Self::AccreditationApplication(key)),
             "AccreditationDocument" => Ok(Self::Document(key)),
+            "AnnualReportDocument" => Ok(Self::AnnualReportDocument(key)),
             _ => Err(malformed()),
         }
     }
@@ -93,6 +108,8 @@ mod tests {
             NodeId::Partnership(6),
             NodeId::AccreditationApplication(9),
             NodeId::Document(10),
+            NodeId::AnnualReport(11, 2025),
+            NodeId::AnnualReportDocument(12),
         ] {
             assert_eq!(NodeId::decode(&node.encode()).unwrap(), node);
         }

@@ -7,6 +7,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::accreditation::{ApplicationLoader, HistoryLoader, StatusChangeLoader};
 use super::accreditation_document::{DocumentByIdLoader, DocumentLoader};
+use super::annual_report::{ReportDocumentByIdLoader, ReportDocumentLoader, ReportRecordLoader};
 use super::error::ApiError;
 use super::partnership::{FirstPartners, PartnerPageLoader, PartnershipLoader};
 use crate::db::Database;
@@ -54,6 +55,11 @@ pub struct LoaderSet {
     /// The documents of applications, by application.
     pub accreditation_documents: DataLoader<DocumentLoader, HashMapCache>,
     pub documents: DataLoader<DocumentByIdLoader, HashMapCache>,
+    /// What was done on organisations' annual reports, by organisation.
+    pub annual_report_records: DataLoader<ReportRecordLoader, HashMapCache>,
+    /// The documents of annual reports, by report record.
+    pub annual_report_documents: DataLoader<ReportDocumentLoader, HashMapCache>,
+    pub report_documents: DataLoader<ReportDocumentByIdLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -85,6 +91,9 @@ impl Loaders {
             accreditation_status_changes: cached(StatusChangeLoader(db.clone())),
             accreditation_documents: cached(DocumentLoader(db.clone())),
             documents: cached(DocumentByIdLoader(db.clone(), actor.clone())),
+            annual_report_records: cached(ReportRecordLoader(db.clone())),
+            annual_report_documents: cached(ReportDocumentLoader(db.clone())),
+            report_documents: cached(ReportDocumentByIdLoader(db.clone(), actor.clone())),
         }))
     }
 
@@ -106,6 +115,9 @@ impl Loaders {
         self.accreditation_status_changes.clear::<i64>();
         self.accreditation_documents.clear::<i64>();
         self.documents.clear::<i64>();
+        self.annual_report_records.clear::<i64>();
+        self.annual_report_documents.clear::<i64>();
+        self.report_documents.clear::<i64>();
     }
 }
 

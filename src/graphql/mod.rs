@@ -4,6 +4,7 @@
 
 mod accreditation;
 mod accreditation_document;
+mod annual_report;
 mod auth;
 mod call_application;
 mod connection;
@@ -35,6 +36,7 @@ use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::db::Database;
 use crate::domain::accreditation_feed::AccreditationFeed;
+use crate::domain::annual_reports::ReportSchedule;
 use crate::domain::conversation_feed::ConversationFeed;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::post_feed::PostFeed;
@@ -58,6 +60,7 @@ pub struct Query(
     post_query::PostQuery,
     subscription::LiveQuery,
     accreditation::AccreditationQuery,
+    annual_report::AnnualReportQuery,
 );
 
 /// The root mutation type. Every mutation takes one `input` and returns a payload whose
@@ -74,6 +77,7 @@ pub struct Mutation(
     partnership::PartnershipMutation,
     accreditation::AccreditationMutation,
     accreditation_document::DocumentMutation,
+    annual_report::AnnualReportMutation,
 );
 
 /// The whole schema.
@@ -116,9 +120,16 @@ pub struct Feeds {
 /// to `feeds`.
 ///
 /// Each request must carry its [`Actor`] and its [`Loaders`] as request data.
-pub fn schema(db: Database, keys: TokenKeys, feeds: Feeds, limits: QueryLimits) -> HubSchema {
+pub fn schema(
+    db: Database,
+    keys: TokenKeys,
+    feeds: Feeds,
+    limits: QueryLimits,
+    reports: ReportSchedule,
+) -> HubSchema {
     builder()
         .data(db)
+        .data(reports)
         .data(keys)
         .data(feeds.posts)
         .data(feeds.conversations)
@@ -141,11 +152,21 @@ pub fn post_global_id(id: i64) -> String {
 }
 
 /// The row id of a document from its global ID, as the download route receives it.
-pub fn document_key(global_id: &str) -> Option<i64> {
+pub fn document_key(global_id: &str) -> Option<DocumentKey> {
     match ids::NodeId::decode(&async_graphql::ID(global_id.to_owned())) {
-        Ok(ids::NodeId::Document(key)) => Some(key),
+        Ok(ids::NodeId::Document(key)) => Some(DocumentKey::Application(key)),
+        Ok(ids::NodeId::AnnualReportDocument(key)) => Some(DocumentKey::AnnualReport(key)),
         _ => None,
     }
+}
+
+/// Which stored document a download names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKey {
+    /// A document of an accreditation application.
+    Application(i64),
+    /// A document of an annual report.
+    AnnualReport(i64),
 }
 
 /// The cost of a list field: its page size times the cost of what is selected in it.

@@ -1,9 +1,12 @@
 //! `node(id:)` and `nodes(ids:)`: fetch any object of the graph by its global ID.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, Interface, Object};
 
 use super::accreditation::AccreditationApplication;
 use super::accreditation_document::AccreditationDocument;
+use super::annual_report::{AnnualReport, AnnualReportDocument};
 use super::call_application::CallApplication;
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
@@ -14,6 +17,9 @@ use super::partnership::Partnership;
 use super::post::{CallForApplications, EventAnnouncement, NewsPost, Post};
 use super::thread::{Message, Thread};
 use super::user::User;
+use crate::db::Database;
+use crate::domain::annual_reports::{self, ReportSchedule};
+use crate::domain::user::Actor;
 
 /// The most IDs one `nodes` call takes.
 const MAX_NODES: usize = 100;
@@ -36,6 +42,8 @@ pub enum Node {
     Partnership(Partnership),
     AccreditationApplication(AccreditationApplication),
     AccreditationDocument(AccreditationDocument),
+    AnnualReport(AnnualReport),
+    AnnualReportDocument(AnnualReportDocument),
 }
 
 impl From<Post> for Node {
@@ -117,6 +125,17 @@ impl NodeQuery {
                 let document = loaders.documents.load_one(key).await?;
                 Ok(document.map(|d| Node::AccreditationDocument(AccreditationDocument(d))))
             }
+            NodeId::AnnualReport(organisation, year) => {
+                let key = (organisation, year);
+                let mut reports = annual_reports(ctx, &[key]).await?;
+                Ok(reports
+                    .remove(&key)
+                    .map(|report| Node::AnnualReport(AnnualReport(report))))
+            }
+            NodeId::AnnualReportDocument(key) => {
+                let document = loaders.report_documents.load_one(key).await?;
+                Ok(document.map(|d| Node::AnnualReportDocument(AnnualReportDocument(d))))
+            }
         }
     }
 
@@ -179,6 +198,17 @@ impl NodeQuery {
             NodeId::Document(key) => Some(*key),
             _ => None,
         });
+        let report_keys: Vec<(i64, i32)> = ids
+            .iter()
+            .filter_map(|id| match id {
+                NodeId::AnnualReport(organisation, year) => Some((*organisation, *year)),
+                _ => None,
+            })
+            .collect();
+        let report_document_keys = ids.iter().filter_map(|id| match id {
+            NodeId::AnnualReportDocument(key) => Some(*key),
+            _ => None,
+        });
         let (
             organisations,
             users,
@@ -190,6 +220,8 @@ impl NodeQuery {
             partnerships,
             accreditation_applications,
             documents,
+            reports,
+            report_documents,
         ) = futures::try_join!(
             loaders.organisations.load_many(organisation_keys),
             loaders.users.load_many(user_keys),
@@ -203,6 +235,8 @@ impl NodeQuery {
                 .accreditation_applications
                 .load_many(accreditation_keys),
             loaders.documents.load_many(document_keys),
+            annual_reports(ctx, &report_keys),
+            loaders.report_documents.load_many(report_document_keys),
         )?;
 
         Ok(ids
@@ -234,7 +268,28 @@ impl NodeQuery {
                 NodeId::Document(key) => documents
                     .get(key)
                     .map(|d| Node::AccreditationDocument(AccreditationDocument(d.clone()))),
+                NodeId::AnnualReport(organisation, year) => reports
+                    .get(&(*organisation, *year))
+                    .map(|r| Node::AnnualReport(AnnualReport(r.clone()))),
+                NodeId::AnnualReportDocument(key) => report_documents
+                    .get(key)
+                    .map(|d| Node::AnnualReportDocument(AnnualReportDocument(d.clone()))),
             })
             .collect())
     }
+}
+
+/// The annual reports with these keys that the request's actor may read. Not a loader: a
+/// report's status depends on the configured schedule, which the loaders do not hold.
+async fn annual_reports(
+    ctx: &Context<'_>,
+    keys: &[(i64, i32)],
+) -> ApiResult<HashMap<(i64, i32), annual_reports::AnnualReport>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let db = ctx.data_unchecked::<Database>();
+    let actor = ctx.data_unchecked::<Actor>();
+    let schedule = *ctx.data_unchecked::<ReportSchedule>();
+    Ok(annual_reports::reports_by_keys(db, schedule, actor, keys).await?)
 }

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Enum, ID, Interface, Object};
 
 use super::accreditation::{self, AccreditationApplication, AccreditationStatusChange};
+use super::annual_report::{self, AnnualReport};
 use super::call_application::CallApplication;
 use super::connection::{Connection, TotalCount};
 use super::error::ApiResult;
@@ -340,6 +341,18 @@ organisation_type! {
         ) -> ApiResult<Option<Connection<AccreditationApplication>>> {
             let args = PageArgs { first, after, last, before };
             accreditation::of_organisation(ctx, self.organisation.id, args).await
+        }
+
+        /// Its annual reports to the CPR, newest year first: one for every year it owes,
+        /// from the first full year after its accreditation to the last year that has ended,
+        /// and any it sent before. Null unless you are its member or work for the
+        /// Secretariat.
+        pub async fn annual_reports(
+            &self,
+            ctx: &Context<'_>,
+        ) -> ApiResult<Option<Vec<AnnualReport>>> {
+            annual_report::of_entity(ctx, self.organisation.id, &self.organisation.profile)
+                .await
         }
     }
 }

@@ -21,6 +21,8 @@ pub enum UserErrorCode {
     Conflict,
     /// A required document is missing or not found satisfactory yet.
     DocumentsNotSatisfactory,
+    /// A document the step needs has not been uploaded.
+    DocumentsMissing,
     /// The file is not of a type the platform takes.
     UnsupportedMediaType,
     /// The thing is not in a status that allows this, such as archiving a draft.

@@ -1,6 +1,6 @@
-//! `GET /documents/{id}`: an accreditation document's bytes, for the applicant's members
-//! and the Secretariat, signed in with the same `Authorization` header as for `/graphql`.
-//! To anyone else a document does not exist.
+//! `GET /documents/{id}`: the bytes of a document of an accreditation application or an
+//! annual report, for the entity's members and the Secretariat, signed in with the same
+//! `Authorization` header as for `/graphql`. To anyone else a document does not exist.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -10,8 +10,8 @@ use axum::routing::get;
 
 use super::AppState;
 use super::graphql::{authenticate, unauthenticated};
-use crate::domain::{DomainError, documents};
-use crate::graphql::document_key;
+use crate::domain::{DomainError, annual_reports, documents};
+use crate::graphql::{DocumentKey, document_key};
 
 /// The download route.
 pub fn routes() -> Router<AppState> {
@@ -34,8 +34,12 @@ async fn download(
         return StatusCode::NOT_FOUND.into_response();
     };
 
-    match documents::download(&state.db, &actor, key).await {
-        Ok((document, bytes)) => {
+    let download = match key {
+        DocumentKey::Application(id) => documents::download(&state.db, &actor, id).await,
+        DocumentKey::AnnualReport(id) => annual_reports::download(&state.db, &actor, id).await,
+    };
+    match download {
+        Ok(document) => {
             let disposition = format!(
                 "attachment; filename=\"{}\"; filename*=UTF-8''{}",
                 ascii_fallback(&document.filename),
@@ -49,7 +53,7 @@ async fn download(
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
                 (header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
             ];
-            let mut response = (StatusCode::OK, bytes).into_response();
+            let mut response = (StatusCode::OK, document.bytes).into_response();
             for (name, value) in headers {
                 if let Ok(value) = HeaderValue::from_str(&value) {
                     response.headers_mut().insert(name, value);

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use entities_hub::config::{Config, HttpConfig};
 use entities_hub::db::{Database, DatabaseUrl, PoolOptions};
+use entities_hub::domain::annual_reports::ReportSchedule;
 use entities_hub::domain::post_feed::FeedOptions;
 use entities_hub::domain::token::TokenKeys;
 use entities_hub::graphql::QueryLimits;
@@ -73,6 +74,7 @@ impl TestApp {
             token_secret: Some(TOKEN_SECRET.to_owned()),
             token_lifetime: std::time::Duration::from_secs(3600),
             feed: FeedOptions::default(),
+            reports: ReportSchedule::default(),
         };
         adjust(&mut config);
 

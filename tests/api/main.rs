@@ -2,6 +2,7 @@
 
 mod accreditation;
 mod accreditation_documents;
+mod annual_reports;
 mod auth;
 mod calls;
 mod cli;

@@ -224,13 +224,25 @@ pub async fn upload_document(
     filename: &str,
     bytes: &[u8],
 ) -> reqwest::Response {
-    let operations = json!({
-        "query": "mutation ($input: AttachAccreditationDocumentInput!) {
-            attachAccreditationDocument(input: $input) {
-            document { id kind filename mediaType byteSize sha256 review downloadPath }
-            userErrors { field message code } } }",
-        "variables": { "input": { "applicationId": application_id, "kind": kind, "file": null } }
-    });
+    let mutation = "mutation ($input: AttachAccreditationDocumentInput!) {
+        attachAccreditationDocument(input: $input) {
+        document { id kind filename mediaType byteSize sha256 review downloadPath }
+        userErrors { field message code } } }";
+    let input = json!({ "applicationId": application_id, "kind": kind });
+    upload_file(app, token, mutation, input, (filename, bytes)).await
+}
+
+/// Sends `mutation` with `input` and a file in `input.file`, as `token`, as a GraphQL
+/// multipart request; returns the response.
+pub async fn upload_file(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    mut input: Value,
+    (filename, bytes): (&str, &[u8]),
+) -> reqwest::Response {
+    input["file"] = Value::Null;
+    let operations = json!({ "query": mutation, "variables": { "input": input } });
     let map = json!({ "0": ["variables.input.file"] });
     let body = multipart_body(
         "hubBoundary7MA4YWxk",
