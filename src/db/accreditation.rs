@@ -8,8 +8,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel::{
-    AsChangeset, ExpressionMethods as _, Insertable, OptionalExtension as _, QueryDsl as _,
-    Queryable, Selectable, SelectableHelper as _,
+    AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
+    NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable, Selectable,
+    SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
 
@@ -486,6 +487,8 @@ pub struct ApplicationFilter {
     pub categories: Option<Vec<String>>,
     pub submitted_from: Option<NaiveDateTime>,
     pub submitted_to: Option<NaiveDateTime>,
+    /// Only applications submitted at some point: never the applicant's drafts.
+    pub submitted_only: bool,
 }
 
 /// `$query` (boxed) narrowed to what `$filter` selects.
@@ -511,47 +514,125 @@ macro_rules! filtered {
         if let Some(to) = filter.submitted_to {
             query = query.filter(applications::submitted_at.lt(to));
         }
+        if filter.submitted_only {
+            query = query.filter(applications::submitted_at.is_not_null());
+        }
         query
     }};
 }
 
-/// One page of the applications `filter` selects, by id: the order they were opened in,
-/// newest first unless `oldest_first`.
-pub async fn page(
-    conn: &mut DbConn,
-    filter: &ApplicationFilter,
-    (after, before): (Option<i64>, Option<i64>),
-    limit: i64,
-    from_end: bool,
-    oldest_first: bool,
-) -> Result<PageRows<ApplicationRow>, DbError> {
-    let rows: Vec<ApplicationRow> = crate::on_conn!(conn, |c| {
-        let mut query = filtered!(filter);
-        // "After" a cursor is a higher id oldest first, a lower one newest first.
-        if let Some(after) = after {
-            query = if oldest_first {
-                query.filter(applications::id.gt(after))
+/// What a list of applications is sorted by; ties, and the whole of `Opened`, go by id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ApplicationSort {
+    /// The order they were opened in.
+    #[default]
+    Opened,
+    /// When they were first submitted; for lists of submitted applications only.
+    Submitted,
+    /// When they last changed.
+    Updated,
+}
+
+/// Where a page starts or ends: a row's sort value (none when sorted by id) and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub at: Option<NaiveDateTime>,
+    pub id: i64,
+}
+
+/// One page of the applications `filter` selects, sorted by a timestamp `$column` then id.
+macro_rules! page_by_time {
+    ($c:ident, $filter:expr, $column:expr, $ascending:expr, $bounds:expr, $limit:expr,
+     $from_end:expr) => {{
+        let mut query = filtered!($filter);
+        let (after, before) = $bounds;
+        // "After" a cursor is further along the sort; "before" the other way.
+        for (bound, further) in [(after, $ascending), (before, !$ascending)] {
+            let Some(Position { at: Some(at), id }) = bound else {
+                continue;
+            };
+            query = if further {
+                query.filter(
+                    $column
+                        .gt(at)
+                        .or($column.eq(at).and(applications::id.gt(id))),
+                )
             } else {
-                query.filter(applications::id.lt(after))
+                query.filter(
+                    $column
+                        .lt(at)
+                        .or($column.eq(at).and(applications::id.lt(id))),
+                )
             };
         }
-        if let Some(before) = before {
-            query = if oldest_first {
-                query.filter(applications::id.lt(before))
-            } else {
-                query.filter(applications::id.gt(before))
-            };
-        }
-        let query = if from_end == oldest_first {
-            query.order_by(applications::id.desc())
+        let query = if $from_end == $ascending {
+            query.order_by(($column.desc(), applications::id.desc()))
         } else {
-            query.order_by(applications::id.asc())
+            query.order_by(($column.asc(), applications::id.asc()))
         };
         query
             .select(ApplicationRow::as_select())
-            .limit(limit + 1)
-            .load(c)
+            .limit($limit + 1)
+            .load($c)
             .await
+    }};
+}
+
+/// One page of the applications `filter` selects, in `sort` order, descending unless
+/// `ascending`.
+pub async fn page(
+    conn: &mut DbConn,
+    filter: &ApplicationFilter,
+    (sort, ascending): (ApplicationSort, bool),
+    bounds: (Option<Position>, Option<Position>),
+    limit: i64,
+    from_end: bool,
+) -> Result<PageRows<ApplicationRow>, DbError> {
+    let rows: Vec<ApplicationRow> = crate::on_conn!(conn, |c| {
+        match sort {
+            ApplicationSort::Opened => {
+                let mut query = filtered!(filter);
+                let (after, before) = bounds;
+                for (bound, further) in [(after, ascending), (before, !ascending)] {
+                    let Some(Position { id, .. }) = bound else {
+                        continue;
+                    };
+                    query = if further {
+                        query.filter(applications::id.gt(id))
+                    } else {
+                        query.filter(applications::id.lt(id))
+                    };
+                }
+                let query = if from_end == ascending {
+                    query.order_by(applications::id.desc())
+                } else {
+                    query.order_by(applications::id.asc())
+                };
+                query
+                    .select(ApplicationRow::as_select())
+                    .limit(limit + 1)
+                    .load(c)
+                    .await
+            }
+            ApplicationSort::Submitted => page_by_time!(
+                c,
+                filter,
+                applications::submitted_at.assume_not_null(),
+                ascending,
+                bounds,
+                limit,
+                from_end
+            ),
+            ApplicationSort::Updated => page_by_time!(
+                c,
+                filter,
+                applications::updated_at,
+                ascending,
+                bounds,
+                limit,
+                from_end
+            ),
+        }
     })?;
 
     Ok(PageRows::from_extra_row(rows, limit, from_end))

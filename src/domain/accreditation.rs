@@ -35,7 +35,9 @@ use super::membership::MemberRole;
 use super::organisation::{
     AccreditationStatus, EntityCategory, Organisation, OrganisationKind, OrganisationProfile,
 };
-use super::pagination::{Page, PageArgs, encode_id_cursor};
+use super::pagination::{
+    Page, PageArgs, decode_cursor, decode_id_cursor, encode_cursor, encode_id_cursor,
+};
 use super::password;
 use super::text_enum::text_enum;
 use super::token::{IssuedToken, TokenKeys};
@@ -47,10 +49,12 @@ use super::{DomainError, directory};
 use crate::db::accreditation::Registered;
 use crate::db::accreditation::{
     self as queries, Accreditation, ApplicationContent, ApplicationFilter, ApplicationRow,
-    HistoryRow, NewApplication, NewHistory, NewStatusChange, StatusChange, StatusChangeRow,
+    ApplicationSort, HistoryRow, NewApplication, NewHistory, NewStatusChange, Position,
+    StatusChange, StatusChangeRow,
 };
 use crate::db::memberships::NewMembership;
 use crate::db::messages::NewMessage;
+use crate::db::organisations::Keyset;
 use crate::db::organisations::{self as organisation_queries, OrganisationFilter};
 use crate::db::threads::NewThread;
 use crate::db::users::{self, NewUser};
@@ -1009,6 +1013,8 @@ impl QueueFilter {
     fn to_query(&self, organisation_id: Option<i64>) -> ApplicationFilter {
         ApplicationFilter {
             organisation_id,
+            // The queue holds what was sent to the Secretariat, not what is being written.
+            submitted_only: organisation_id.is_none(),
             statuses: self
                 .statuses
                 .as_ref()
@@ -1044,33 +1050,76 @@ impl ApplicationScope {
     }
 }
 
-/// One page of applications in the order they were opened, newest first unless
-/// `oldest_first`.
+/// How a list of applications is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ApplicationOrder {
+    pub sort: ApplicationSort,
+    pub ascending: bool,
+}
+
+impl ApplicationOrder {
+    /// Where `cursor` points in this order; `argument` names it in the error.
+    fn position(self, argument: &str, cursor: &str) -> Result<Position, DomainError> {
+        if self.sort == ApplicationSort::Opened {
+            let id = decode_id_cursor(argument, cursor)?;
+            return Ok(Position { at: None, id });
+        }
+        match decode_cursor(argument, cursor)? {
+            Keyset::CreatedAt(at, id) => Ok(Position { at: Some(at), id }),
+            _ => Err(DomainError::invalid(format!(
+                "`{argument}` is not a cursor of this order"
+            ))),
+        }
+    }
+
+    /// The cursor of `row` in this order.
+    fn cursor(self, row: &ApplicationRow) -> String {
+        let at = match self.sort {
+            ApplicationSort::Opened => return encode_id_cursor(row.id),
+            ApplicationSort::Submitted => row.submitted_at.unwrap_or(row.created_at),
+            ApplicationSort::Updated => row.updated_at,
+        };
+        encode_cursor(&Keyset::CreatedAt(at, row.id))
+    }
+}
+
+/// One page of applications in `order`.
 pub async fn applications(
     db: &Database,
     actor: &Actor,
     scope: &ApplicationScope,
     args: &PageArgs,
-    oldest_first: bool,
+    order: ApplicationOrder,
 ) -> Result<Page<Application>, DomainError> {
     let filter = scope.query(actor)?;
+    if order.sort == ApplicationSort::Submitted && !filter.submitted_only {
+        return Err(DomainError::invalid(
+            "only the Secretariat's queue sorts by submission",
+        ));
+    }
     let window = args.window()?;
-    let bounds = args.id_bounds()?;
+    let read = |argument: &str, cursor: &Option<String>| {
+        cursor
+            .as_deref()
+            .map(|cursor| order.position(argument, cursor))
+            .transpose()
+    };
+    let bounds = (read("after", &args.after)?, read("before", &args.before)?);
 
     let mut conn = db.conn().await?;
     let rows = queries::page(
         &mut conn,
         &filter,
+        (order.sort, order.ascending),
         bounds,
         window.limit,
         window.from_end,
-        oldest_first,
     )
     .await?;
     let edges = rows
         .rows
         .into_iter()
-        .map(|row| Ok((encode_id_cursor(row.id), Application::try_from(row)?)))
+        .map(|row| Ok((order.cursor(&row), Application::try_from(row)?)))
         .collect::<Result<Vec<_>, DomainError>>()?;
 
     Ok(Page::new(edges, args, window, rows.has_more))

@@ -20,6 +20,7 @@ use super::thread::Thread;
 use super::user::User;
 use super::user_error::{UserError, UserErrorCode};
 use crate::db::Database;
+use crate::db::accreditation::ApplicationSort;
 use crate::domain::accreditation::{
     self as model, Action, ApplicationForm, ApplicationScope, DecisionOutcome, DecisionRequest,
     QueueFilter, StepOutcome, StepProblem, StepRequest,
@@ -328,9 +329,31 @@ impl AccreditationStep {
 
 /// What to sort applications by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "named for the fields they sort by, as clients read them"
+)]
 pub enum AccreditationApplicationOrderField {
     /// When the application was opened.
     CreatedAt,
+    /// When it was first submitted: `ASC` is first come, first served.
+    SubmittedAt,
+    /// When it last changed.
+    UpdatedAt,
+}
+
+impl AccreditationApplicationOrder {
+    fn into_domain(self) -> model::ApplicationOrder {
+        let sort = match self.field {
+            AccreditationApplicationOrderField::CreatedAt => ApplicationSort::Opened,
+            AccreditationApplicationOrderField::SubmittedAt => ApplicationSort::Submitted,
+            AccreditationApplicationOrderField::UpdatedAt => ApplicationSort::Updated,
+        };
+        model::ApplicationOrder {
+            sort,
+            ascending: self.direction == OrderDirection::Asc,
+        }
+    }
 }
 
 /// How to sort the work queue.
@@ -405,7 +428,7 @@ pub async fn of_organisation(
         ctx,
         ApplicationScope::Organisation(organisation_id),
         args,
-        false,
+        model::ApplicationOrder::default(),
     )
     .await
     .map(Some)
@@ -415,12 +438,12 @@ async fn list(
     ctx: &Context<'_>,
     scope: ApplicationScope,
     args: PageArgs,
-    oldest_first: bool,
+    order: model::ApplicationOrder,
 ) -> ApiResult<Connection<AccreditationApplication>> {
     let db = ctx.data_unchecked::<Database>();
     let actor = ctx.data_unchecked::<Actor>();
 
-    let page = model::applications(db, actor, &scope, &args, oldest_first).await?;
+    let page = model::applications(db, actor, &scope, &args, order).await?;
     preload(ctx, page.edges.iter().map(|(_, application)| application)).await?;
 
     Ok(Connection::new(
@@ -509,8 +532,9 @@ impl AccreditationQuery {
             last,
             before,
         };
-        let oldest_first = order_by.is_some_and(|order| order.direction == OrderDirection::Asc);
-        list(ctx, ApplicationScope::Queue(filter), args, oldest_first).await
+        let order = order_by.map(AccreditationApplicationOrder::into_domain);
+        let scope = ApplicationScope::Queue(filter);
+        list(ctx, scope, args, order.unwrap_or_default()).await
     }
 
     /// How many applications of the work queue stand in each status, every status listed

@@ -603,12 +603,29 @@ async fn nobody_else_knows_an_application_exists(app: TestApp) {
     let anonymous = app.data(node, json!({ "id": application["id"] })).await;
     assert_eq!(anonymous["node"], Value::Null);
 
+    // The queue holds the application once it is sent.
+    let drafting = app.data_as(&officer, queue, json!({})).await;
+    assert_eq!(drafting["accreditationApplications"]["totalCount"], 0);
+    succeeded(
+        &step(
+            &app,
+            &applicant,
+            "submitAccreditationApplication",
+            &application,
+        )
+        .await,
+    );
     let work = app.data_as(&officer, queue, json!({})).await;
     assert_eq!(work["accreditationApplications"]["totalCount"], 1);
     let counts = work["accreditationStatusCounts"].as_array().unwrap();
     assert_eq!(counts.len(), 9, "every status listed");
-    assert_eq!(counts[0], json!({ "status": "DRAFT", "count": 1 }));
-    assert!(counts[1..].iter().all(|c| c["count"] == 0));
+    assert_eq!(counts[1], json!({ "status": "SUBMITTED", "count": 1 }));
+    assert!(
+        counts
+            .iter()
+            .filter(|c| c["status"] != "SUBMITTED")
+            .all(|c| c["count"] == 0)
+    );
 }
 
 async fn one_open_application_per_entity_and_none_while_accredited(app: TestApp) {
@@ -852,21 +869,73 @@ async fn the_secretariat_admin_suspends_reinstates_and_revokes_with_a_reason(app
 async fn the_work_queue_filters_orders_pages_and_counts(app: TestApp) {
     let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
     let mut opened = Vec::new();
+    let mut owners = Vec::new();
     for slug in ["first", "second", "third"] {
         add_applicant(&app, slug).await;
         let owner = member_of(&app, slug, MemberRole::Owner).await;
-        let application = open(&app, &owner, slug).await;
-        if slug != "third" {
-            succeeded(&step(&app, &owner, "submitAccreditationApplication", &application).await);
-        }
-        opened.push(application["id"].clone());
+        opened.push(open(&app, &owner, slug).await);
+        owners.push(owner);
     }
+    // Submitted in another order than opened; the third stays a draft.
+    let second = succeeded(
+        &step(
+            &app,
+            &owners[1],
+            "submitAccreditationApplication",
+            &opened[1],
+        )
+        .await,
+    );
+    succeeded(
+        &step(
+            &app,
+            &owners[0],
+            "submitAccreditationApplication",
+            &opened[0],
+        )
+        .await,
+    );
+    succeeded(
+        &step(
+            &app,
+            &officer,
+            "takeAccreditationApplicationIntoReview",
+            &second,
+        )
+        .await,
+    );
+    let opened: Vec<Value> = opened.iter().map(|a| a["id"].clone()).collect();
+
     let queue =
         "query ($filter: AccreditationApplicationFilter, $order: AccreditationApplicationOrder,
-        $after: String) {
-        accreditationApplications(filter: $filter, orderBy: $order, first: 1, after: $after) {
+        $after: String, $first: Int = 1) {
+        accreditationApplications(filter: $filter, orderBy: $order, first: $first, after: $after) {
             totalCount pageInfo { hasNextPage endCursor } nodes { id } }
         accreditationStatusCounts(filter: $filter) { status count } }";
+    let in_order = |field: &str, direction: &str| {
+        let (app, officer) = (&app, &officer);
+        let order = json!({ "field": field, "direction": direction });
+        async move {
+            let mut ids = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let variables = json!({ "order": order, "after": after });
+                let page = app.data_as(officer, queue, variables).await;
+                let page = &page["accreditationApplications"];
+                ids.extend(
+                    page["nodes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n["id"].clone()),
+                );
+                if page["pageInfo"]["hasNextPage"] != true {
+                    return ids;
+                }
+                after = page["pageInfo"]["endCursor"].clone();
+            }
+        }
+    };
     let submitted = json!({ "statuses": ["SUBMITTED"] });
     let oldest_first = json!({ "field": "CREATED_AT", "direction": "ASC" });
 
@@ -877,15 +946,7 @@ async fn the_work_queue_filters_orders_pages_and_counts(app: TestApp) {
             json!({ "filter": submitted, "order": oldest_first }),
         )
         .await;
-    let cursor = &page_one["accreditationApplications"]["pageInfo"]["endCursor"];
-    let page_two = app
-        .data_as(
-            &officer,
-            queue,
-            json!({ "filter": submitted, "order": oldest_first, "after": cursor }),
-        )
-        .await;
-    let newest = app.data_as(&officer, queue, json!({})).await;
+    let newest = app.data_as(&officer, queue, json!({ "first": 10 })).await;
     let later = json!({ "submittedBetween": { "from": "2999-01-01T00:00:00Z" } });
     let none_yet = app
         .data_as(&officer, queue, json!({ "filter": later }))
@@ -896,26 +957,39 @@ async fn the_work_queue_filters_orders_pages_and_counts(app: TestApp) {
         .await;
 
     let ids = |data: &Value| data["accreditationApplications"]["nodes"].clone();
-    assert_eq!(page_one["accreditationApplications"]["totalCount"], 2);
+    assert_eq!(page_one["accreditationApplications"]["totalCount"], 1);
     assert_eq!(ids(&page_one), json!([{ "id": opened[0] }]));
     assert_eq!(
-        page_one["accreditationApplications"]["pageInfo"]["hasNextPage"],
-        true
+        ids(&newest),
+        json!([{ "id": opened[1] }, { "id": opened[0] }]),
+        "newest first, and no drafts: the queue holds what was sent"
     );
-    assert_eq!(ids(&page_two), json!([{ "id": opened[1] }]));
+    assert_eq!(newest["accreditationApplications"]["totalCount"], 2);
     assert_eq!(
-        page_two["accreditationApplications"]["pageInfo"]["hasNextPage"],
-        false
+        in_order("CREATED_AT", "ASC").await,
+        [opened[0].clone(), opened[1].clone()]
     );
-    assert_eq!(ids(&newest), json!([{ "id": opened[2] }]), "newest first");
-    assert_eq!(newest["accreditationApplications"]["totalCount"], 3);
+    assert_eq!(
+        in_order("SUBMITTED_AT", "ASC").await,
+        [opened[1].clone(), opened[0].clone()]
+    );
+    assert_eq!(
+        in_order("SUBMITTED_AT", "DESC").await,
+        [opened[0].clone(), opened[1].clone()]
+    );
+    assert_eq!(
+        in_order("UPDATED_AT", "DESC").await,
+        [opened[1].clone(), opened[0].clone()],
+        "the one taken into review changed last"
+    );
     let counts = &page_one["accreditationStatusCounts"];
     assert_eq!(
         counts[0],
-        json!({ "status": "DRAFT", "count": 1 }),
-        "statuses ignored"
+        json!({ "status": "DRAFT", "count": 0 }),
+        "statuses ignored, drafts not in the queue"
     );
-    assert_eq!(counts[1], json!({ "status": "SUBMITTED", "count": 2 }));
+    assert_eq!(counts[1], json!({ "status": "SUBMITTED", "count": 1 }));
+    assert_eq!(counts[2], json!({ "status": "UNDER_REVIEW", "count": 1 }));
     assert_eq!(none_yet["accreditationApplications"]["totalCount"], 0);
     assert_eq!(no_business["accreditationApplications"]["totalCount"], 0);
 }

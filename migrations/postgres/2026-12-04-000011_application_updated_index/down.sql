@@ -1,0 +1,1 @@
+DROP INDEX accreditation_applications_updated;
