@@ -502,9 +502,52 @@ async fn a_refused_upload_stores_nothing_and_a_revoked_entity_owes_no_more(backe
     assert_eq!(closed["userErrors"][0]["code"], "WRONG_STATUS");
 }
 
+async fn a_page_of_reports_costs_a_fixed_number_of_statements(backend: Backend) {
+    let Some(app) = spawn(backend, 0).await else {
+        return;
+    };
+    let slugs = ["aipa", "cacj", "ala", "aseansai", "amf", "asten"];
+    for slug in slugs {
+        accredit_three_years_ago(&app, slug).await;
+        let owner = member_of(&app, slug, MemberRole::Owner).await;
+        let owed = reports(&app, &owner, slug).await;
+        let attached = attach(
+            &app,
+            &owner,
+            &owed[0]["id"],
+            "ACTIVITY_SUMMARY",
+            ("a.pdf", PDF),
+        );
+        assert_eq!(attached.await["userErrors"], json!([]));
+    }
+    let officer = secretariat(&app, PlatformRole::SecretariatOfficer).await;
+    let query = "query ($year: Int!, $first: Int!) { annualReports(year: $year, first: $first) {
+        nodes { status organisation { name } submittedBy { displayName }
+            documents { kind uploadedBy { displayName } } } } }";
+
+    let mut costs = Vec::new();
+    for size in [2, 6] {
+        let before = app.statements_sent().await;
+        let variables = json!({ "year": this_year() - 1, "first": size });
+        let data = app.data_as(&officer, query, variables).await;
+        costs.push(app.statements_sent().await - before);
+        let nodes = data["annualReports"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), size);
+        assert!(
+            nodes
+                .iter()
+                .all(|n| n["documents"][0]["kind"] == "ACTIVITY_SUMMARY")
+        );
+    }
+
+    // Two to authenticate; the page; the organisations; the documents; their uploaders.
+    assert_eq!(costs, [6, 6], "statements for 2 and for 6 reports");
+}
+
 on_each_backend!(
     an_entity_reports_each_year_and_the_secretariat_acknowledges,
     the_secretariat_lists_a_year_by_status,
     the_grace_period_delays_overdue,
-    a_refused_upload_stores_nothing_and_a_revoked_entity_owes_no_more
+    a_refused_upload_stores_nothing_and_a_revoked_entity_owes_no_more,
+    a_page_of_reports_costs_a_fixed_number_of_statements
 );
