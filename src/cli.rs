@@ -159,6 +159,13 @@ pub struct Options {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub live_buffer: u32,
 
+    /// How often, in milliseconds, an instance reads the outbox for events it was not told
+    /// about: a safety net on PostgreSQL, and how instances sharing an SQLite file see each
+    /// other's events.
+    #[arg(long, env = "HUB_LIVE_POLL_MS", default_value_t = 2000, global = true,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub live_poll_ms: u64,
+
     /// The day (MM-DD) of the following year on which an annual report falls due.
     #[arg(
         long,

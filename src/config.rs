@@ -3,8 +3,8 @@
 //! `HUB_MAX_BODY_BYTES`, `HUB_MAX_QUERY_DEPTH`, `HUB_MAX_QUERY_COMPLEXITY`,
 //! `HUB_MAX_QUERY_ALIASES`, `HUB_CORS_ORIGINS`, `HUB_SHUTDOWN_GRACE_SECS`, `HUB_NO_SAMPLE_DATA`,
 //! `HUB_TOKEN_SECRET`, `HUB_TOKEN_TTL_MINUTES`, `HUB_EVENT_RETENTION_HOURS`, `HUB_LIVE_BUFFER`,
-//! `HUB_MAX_UPLOAD_BYTES`, `HUB_ANNUAL_REPORT_DUE`, `HUB_ANNUAL_REPORT_GRACE_DAYS` and
-//! `RUST_LOG`.
+//! `HUB_MAX_UPLOAD_BYTES`, `HUB_ANNUAL_REPORT_DUE`, `HUB_ANNUAL_REPORT_GRACE_DAYS`,
+//! `HUB_LIVE_POLL_MS` and `RUST_LOG`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use crate::db::{DatabaseUrl, PoolOptions};
 use crate::domain::annual_reports::ReportSchedule;
 use crate::domain::post_feed::FeedOptions;
 use crate::graphql::QueryLimits;
+use crate::live::listener::ListenOptions;
 
 /// Which browser origins may call the API.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +76,8 @@ pub struct Config {
     pub feed: FeedOptions,
     /// When annual reports fall due.
     pub reports: ReportSchedule,
+    /// How the instance watches the outbox for other instances' events.
+    pub outbox: ListenOptions,
 }
 
 impl TryFrom<&Options> for Config {
@@ -112,6 +115,9 @@ impl TryFrom<&Options> for Config {
             feed: FeedOptions {
                 retention: chrono::TimeDelta::hours(i64::from(options.event_retention_hours)),
                 buffer: options.live_buffer as usize,
+            },
+            outbox: ListenOptions {
+                poll: Duration::from_millis(options.live_poll_ms),
             },
             reports: ReportSchedule::parse(
                 &options.annual_report_due,

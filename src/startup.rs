@@ -1,6 +1,7 @@
 //! Bringing the server up: database, migrations, sample data, token keys, schema.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,6 +17,7 @@ use crate::domain::user::PlatformRole;
 use crate::domain::{DomainError, accounts, directory, sample_directory, sample_posts};
 use crate::graphql;
 use crate::http::AppState;
+use crate::live::listener::{self, DispatchAll};
 
 /// How long start-up waits for the database before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,6 +75,19 @@ async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
     let accreditation = AccreditationFeed::start(db.clone(), config.feed)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the live feed: {e:?}"))?;
+    let dispatch_all: DispatchAll = {
+        let feeds = (feed.clone(), conversations.clone(), accreditation.clone());
+        Arc::new(move || {
+            let (posts, conversations, accreditation) = feeds.clone();
+            Box::pin(async move {
+                posts.dispatch_after_commit().await;
+                conversations.dispatch_after_commit().await;
+                accreditation.dispatch_after_commit().await;
+            })
+        })
+    };
+    let postgres_url = db.postgres_url().map(str::to_owned);
+    listener::spawn(postgres_url, config.outbox, dispatch_all);
     let feeds = graphql::Feeds {
         posts: feed.clone(),
         conversations,

@@ -59,7 +59,10 @@ pub struct Database {
 
 #[derive(Clone)]
 enum Backend {
-    Pg(Pool<AsyncPgConnection>),
+    Pg {
+        pool: Pool<AsyncPgConnection>,
+        url: String,
+    },
     Sqlite {
         pool: Pool<SqliteConn>,
         path: PathBuf,
@@ -83,7 +86,10 @@ impl Database {
         let pool = match url {
             DatabaseUrl::Postgres(raw) => {
                 let setup = setup_postgres(Arc::clone(&statements));
-                Backend::Pg(build_pool(raw, setup, options)?)
+                Backend::Pg {
+                    pool: build_pool(raw, setup, options)?,
+                    url: raw.clone(),
+                }
             }
             DatabaseUrl::Sqlite(path) => {
                 let raw = path
@@ -104,7 +110,7 @@ impl Database {
     /// Checks a connection out of the pool, waiting at most the configured time.
     pub async fn conn(&self) -> Result<DbConn, DbError> {
         match &self.pool {
-            Backend::Pg(pool) => pool.get().await.map(DbConn::Pg).map_err(unavailable),
+            Backend::Pg { pool, .. } => pool.get().await.map(DbConn::Pg).map_err(unavailable),
             Backend::Sqlite { pool, .. } => {
                 pool.get().await.map(DbConn::Sqlite).map_err(unavailable)
             }
@@ -129,6 +135,15 @@ impl Database {
         Ok(())
     }
 
+    /// The URL of the PostgreSQL database, for a connection of its own outside the pool;
+    /// `None` on SQLite.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.pool {
+            Backend::Pg { url, .. } => Some(url),
+            Backend::Sqlite { .. } => None,
+        }
+    }
+
     /// Whether this database is the embedded SQLite file.
     pub fn is_sqlite(&self) -> bool {
         matches!(self.pool, Backend::Sqlite { .. })
@@ -142,7 +157,7 @@ impl Database {
     /// Connections open and idle, for the metrics endpoint.
     pub fn pool_status(&self) -> (usize, usize) {
         let status = match &self.pool {
-            Backend::Pg(pool) => pool.status(),
+            Backend::Pg { pool, .. } => pool.status(),
             Backend::Sqlite { pool, .. } => pool.status(),
         };
         (status.size, status.available)

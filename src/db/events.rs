@@ -42,7 +42,7 @@ pub struct EventRow {
 /// On PostgreSQL it first takes a transaction-level advisory lock, held until commit: the
 /// next writer gets its id only after this one commits, so ids become visible in increasing
 /// order and a reader that has seen id N never later finds a smaller one. SQLite writers
-/// already take turns.
+/// already take turns. It also notifies the other instances (see `live::listener`).
 #[macro_export]
 macro_rules! append_event {
     ($c:expr, $pg:expr, $topic:expr, $subject:expr, $now:expr) => {
@@ -54,6 +54,12 @@ macro_rules! append_event {
         if $pg {
             diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
                 .bind::<diesel::sql_types::BigInt, _>($crate::db::events::EVENT_ORDER_LOCK)
+                .execute(&mut *$c)
+                .await?;
+            // Delivered at commit to every instance, which then reads the outbox. Equal
+            // notifications of one transaction are sent once.
+            diesel::sql_query("SELECT pg_notify($1, '')")
+                .bind::<diesel::sql_types::Text, _>($crate::live::listener::CHANNEL)
                 .execute(&mut *$c)
                 .await?;
         }

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use http::header::CONTENT_TYPE;
 
 use super::AppState;
+use crate::live::listener;
 
 /// Counters the HTTP layer keeps.
 #[derive(Debug, Default)]
@@ -55,6 +56,27 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         text,
         "hub_db_statements_total {}",
         state.db.statements_executed()
+    );
+    let _ = writeln!(
+        text,
+        "# HELP hub_live_listener_connects_total Times the connection listening for other \
+         instances' live events was opened (PostgreSQL)."
+    );
+    let _ = writeln!(text, "# TYPE hub_live_listener_connects_total counter");
+    let _ = writeln!(
+        text,
+        "hub_live_listener_connects_total {}",
+        listener::LISTENER_CONNECTS.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        text,
+        "# HELP hub_live_notifications_total Notifications of new live events received."
+    );
+    let _ = writeln!(text, "# TYPE hub_live_notifications_total counter");
+    let _ = writeln!(
+        text,
+        "hub_live_notifications_total {}",
+        listener::NOTIFICATIONS.load(Ordering::Relaxed)
     );
     let (open, idle) = state.db.pool_status();
     let _ = writeln!(

@@ -8,6 +8,8 @@
 //! buffer: one that falls more than its capacity behind is told so and dropped, and memory
 //! stays bounded whatever the subscribers do.
 
+pub mod listener;
+
 use std::future::Future;
 use std::sync::Arc;
 

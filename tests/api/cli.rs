@@ -9,7 +9,7 @@ use tokio::process::Command;
 
 use crate::harness::{Backend, TOKEN_SECRET, TestDatabase, on_each_backend, postgres_admin_url};
 
-fn hub() -> Command {
+pub fn hub() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_entities-hub"));
     command
         .env_remove("DATABASE_URL")
@@ -29,7 +29,7 @@ async fn run(command: &mut Command) -> (bool, String, String) {
     )
 }
 
-fn url_text(url: &DatabaseUrl) -> String {
+pub fn url_text(url: &DatabaseUrl) -> String {
     match url {
         DatabaseUrl::Postgres(url) => url.clone(),
         DatabaseUrl::Sqlite(path) => path.display().to_string(),

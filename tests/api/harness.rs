@@ -9,6 +9,7 @@ use entities_hub::domain::annual_reports::ReportSchedule;
 use entities_hub::domain::post_feed::FeedOptions;
 use entities_hub::domain::token::TokenKeys;
 use entities_hub::graphql::QueryLimits;
+use entities_hub::live::listener::ListenOptions;
 use entities_hub::{http, startup};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -75,6 +76,7 @@ impl TestApp {
             token_lifetime: std::time::Duration::from_secs(3600),
             feed: FeedOptions::default(),
             reports: ReportSchedule::default(),
+            outbox: ListenOptions::default(),
         };
         adjust(&mut config);
 

@@ -12,6 +12,7 @@ mod directory_management;
 mod feeds;
 mod harness;
 mod http_spec;
+mod instances;
 mod invitations;
 mod live_conversations;
 mod live_feed;

@@ -19,7 +19,12 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const VIEWER: &str = "{ viewer { email } organisations(first: 1) { totalCount } }";
 
 pub async fn connect(app: &TestApp, protocol: &str) -> Socket {
-    let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
+    connect_to(&app.address, protocol).await
+}
+
+/// Opens a WebSocket to the server at `address` (`http://host:port`).
+pub async fn connect_to(address: &str, protocol: &str) -> Socket {
+    let url = format!("{}/graphql", address.replacen("http://", "ws://", 1));
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -46,7 +51,17 @@ pub async fn subscribe(
     query: &str,
     variables: Value,
 ) -> Socket {
-    let mut socket = connect(app, "graphql-transport-ws").await;
+    subscribe_at(&app.address, token, query, variables).await
+}
+
+/// Like [`subscribe`], to the server at `address`.
+pub async fn subscribe_at(
+    address: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Socket {
+    let mut socket = connect_to(address, "graphql-transport-ws").await;
     let payload = token.map_or(
         json!({}),
         |token| json!({ "Authorization": format!("Bearer {token}") }),

@@ -1,0 +1,124 @@
+//! How an instance learns of events that other instances wrote.
+//!
+//! On PostgreSQL every transaction that appends to the outbox also sends a `NOTIFY` on
+//! [`CHANNEL`], delivered at commit. Each instance holds one connection of its own, outside
+//! the pool, that `LISTEN`s, and on every notification asks its feeds to dispatch: they read
+//! the outbox after the last event they sent, so a notification carries nothing, the
+//! instance's own notifications cost one empty read, and however many arrive at once each
+//! event goes out once. When the listening connection drops, it reconnects with back-off
+//! and dispatches straight away, which catches up on everything committed meanwhile.
+//!
+//! Beside that, every instance dispatches on a timer ([`ListenOptions::poll`]): the safety
+//! net should a connection die silently, and how instances that share one SQLite file, which
+//! has no notifications, learn of each other's events.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+use futures::StreamExt as _;
+use futures::future::BoxFuture;
+use tokio::sync::Notify;
+
+/// The channel the outbox's notifications go out on.
+pub const CHANNEL: &str = "hub_events";
+
+/// How many times the listening connection was opened, for `/metrics`.
+pub static LISTENER_CONNECTS: AtomicU64 = AtomicU64::new(0);
+/// How many notifications it received.
+pub static NOTIFICATIONS: AtomicU64 = AtomicU64::new(0);
+
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const LAST_RETRY: Duration = Duration::from_secs(5);
+
+/// Sends every feed of this instance what the outbox holds that it has not sent yet.
+pub type DispatchAll = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// How an instance watches the outbox.
+#[derive(Clone, Copy, Debug)]
+pub struct ListenOptions {
+    /// How often it dispatches whether told to or not.
+    pub poll: Duration,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Starts the tasks that dispatch on notifications (when `postgres_url` is given) and on
+/// the timer. They run as long as the process.
+pub fn spawn(postgres_url: Option<String>, options: ListenOptions, dispatch: DispatchAll) {
+    let wake = Arc::new(Notify::new());
+    // One dispatcher, woken by notifications and the timer alike: a burst of notifications
+    // while it works leaves one wake-up, not one per notification.
+    tokio::spawn({
+        let wake = Arc::clone(&wake);
+        async move {
+            loop {
+                wake.notified().await;
+                dispatch().await;
+            }
+        }
+    });
+    tokio::spawn({
+        let wake = Arc::clone(&wake);
+        async move {
+            let mut timer = tokio::time::interval(options.poll);
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                timer.tick().await;
+                wake.notify_one();
+            }
+        }
+    });
+    if let Some(url) = postgres_url {
+        tokio::spawn(listen(url, wake));
+    }
+}
+
+/// Holds the listening connection, opening it again whenever it drops.
+async fn listen(url: String, wake: Arc<Notify>) {
+    let mut retry = FIRST_RETRY;
+    loop {
+        match listen_once(&url, &wake).await {
+            // It listened for a while: the next failure starts the back-off afresh.
+            Ok(()) => retry = FIRST_RETRY,
+            Err(error) => tracing::warn!(%error, "cannot listen for live events"),
+        }
+        tokio::time::sleep(retry).await;
+        retry = (retry * 2).min(LAST_RETRY);
+    }
+}
+
+/// Opens a listening connection and wakes the dispatcher on every notification, until the
+/// connection is lost.
+async fn listen_once(url: &str, wake: &Notify) -> Result<(), String> {
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .map_err(|error| error.to_string())?;
+    diesel::sql_query(format!("LISTEN {CHANNEL}"))
+        .execute(&mut conn)
+        .await
+        .map_err(|error| error.to_string())?;
+    LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed);
+    tracing::info!("listening for the live events of other instances");
+    // Whatever was committed while nobody listened.
+    wake.notify_one();
+
+    let mut notifications = pin!(conn.notifications_stream());
+    while let Some(notification) = notifications.next().await {
+        if let Err(error) = notification {
+            tracing::warn!(%error, "the live event listener lost its connection");
+            break;
+        }
+        NOTIFICATIONS.fetch_add(1, Ordering::Relaxed);
+        wake.notify_one();
+    }
+    Ok(())
+}
