@@ -38,12 +38,14 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
 /// Everything `serve` needs before it binds: token keys, a migrated database (with the
 /// sample directory if it was empty and sample data is on), the live feed, and the schema.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    let _lock = start_up_lock(config).await?;
     Ok(prepare_seeded(config).await?.0)
 }
 
 /// Like [`prepare`], and on a new SQLite database also demo accounts and sample posts: what
 /// the `serve` command starts with, so that a first run shows something to try.
 pub async fn prepare_with_demo(config: &Config) -> anyhow::Result<AppState> {
+    let _lock = start_up_lock(config).await?;
     let (state, seeded) = prepare_seeded(config).await?;
     // Demo accounts only on the embedded default: a production database never gets an
     // account whose password went to a console.
@@ -52,6 +54,32 @@ pub async fn prepare_with_demo(config: &Config) -> anyhow::Result<AppState> {
     }
 
     Ok(state)
+}
+
+/// On SQLite, an exclusive lock on a file beside the database, held while an instance
+/// migrates and seeds it, so that instances starting together on one file do it once.
+/// PostgreSQL migrations take an advisory lock of their own, and seeding it is idempotent.
+async fn start_up_lock(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
+    let DatabaseUrl::Sqlite(path) = &config.database_url else {
+        return Ok(None);
+    };
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    let mut name = path.as_os_str().to_owned();
+    name.push(".start-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+        .with_context(|| format!("cannot open the start-up lock {}", name.display()))?;
+    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .context("the start-up lock task stopped")?
+        .context("cannot take the start-up lock")?;
+    Ok(Some(file))
 }
 
 /// The state, and whether the sample directory was loaded just now.

@@ -52,6 +52,11 @@ impl From<DbError> for DomainError {
     fn from(error: DbError) -> Self {
         match error {
             DbError::Unavailable(detail) => Self::Unavailable(detail),
+            // The server went away in the middle of a statement: a restart, a failover.
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                info,
+            )) => Self::Unavailable(info.message().to_owned()),
             DbError::Query(error) => Self::Internal(error.to_string()),
         }
     }

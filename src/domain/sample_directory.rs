@@ -210,7 +210,7 @@ const CENTRES: &[SampleCentre] = &[
 ];
 
 /// The sample directory as rows to upsert.
-fn sample() -> Vec<NewOrganisation> {
+pub fn sample() -> Vec<NewOrganisation> {
     let blank = |slug: &str, kind: OrganisationKind, name: &str, acronym: &str| NewOrganisation {
         acronym: Some(acronym.to_owned()),
         ..NewOrganisation::new(slug, kind.as_str(), name)

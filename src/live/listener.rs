@@ -106,8 +106,12 @@ async fn listen_once(url: &str, wake: &Notify) -> Result<(), String> {
         .execute(&mut conn)
         .await
         .map_err(|error| error.to_string())?;
-    LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed);
-    tracing::info!("listening for the live events of other instances");
+    // Start-up says one line; a reconnection is worth one of its own.
+    if LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed) == 0 {
+        tracing::debug!("listening for the live events of other instances");
+    } else {
+        tracing::info!("listening again for the live events of other instances");
+    }
     // Whatever was committed while nobody listened.
     wake.notify_one();
 

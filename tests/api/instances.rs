@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use diesel_async::RunQueryDsl as _;
-use entities_hub::db::{Database, PoolOptions};
+use entities_hub::db::{Database, DatabaseUrl, PoolOptions};
 use entities_hub::domain::membership::{self, MemberRole};
 use entities_hub::domain::{accounts, directory};
 use serde_json::{Value, json};
@@ -27,14 +27,14 @@ struct Instance {
 
 impl Instance {
     /// Starts `entities-hub serve` on `database` and waits until it is ready.
-    async fn start(database: &TestDatabase, poll_ms: u64) -> Self {
+    async fn start(url: &DatabaseUrl, poll_ms: u64) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let process = hub()
-            .env("DATABASE_URL", url_text(&database.url))
+            .env("DATABASE_URL", url_text(url))
             .env("HUB_LISTEN", format!("127.0.0.1:{port}"))
             .env("HUB_TOKEN_SECRET", TOKEN_SECRET)
             .env("HUB_LIVE_POLL_MS", poll_ms.to_string())
@@ -93,6 +93,41 @@ impl Instance {
             )
             .await;
         assert_eq!(published["publishPost"]["userErrors"], json!([]));
+    }
+
+    /// Publishes a post; whether it worked.
+    async fn try_publish(&self, token: &str, organisation: &str, title: &str) -> bool {
+        let client = reqwest::Client::new();
+        let send = |query: &str, variables: Value| {
+            client
+                .post(format!("{}/graphql", self.address))
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+        };
+        let Ok(created) = send(
+            "mutation ($input: CreatePostInput!) { createPost(input: $input) { post { id } } }",
+            json!({ "input": { "organisationId": organisation, "kind": "NEWS", "title": title } }),
+        )
+        .await
+        else {
+            return false;
+        };
+        let created: Value = created.json().await.unwrap_or_default();
+        let id = &created["data"]["createPost"]["post"]["id"];
+        if !id.is_string() {
+            return false;
+        }
+        let Ok(published) = send(
+            "mutation ($id: ID!) { publishPost(input: {postId: $id}) { userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await
+        else {
+            return false;
+        };
+        let published: Value = published.json().await.unwrap_or_default();
+        published["data"]["publishPost"]["userErrors"] == json!([])
     }
 
     async fn metric(&self, name: &str) -> u64 {
@@ -165,8 +200,8 @@ async fn a_subscriber_of_one_instance_receives_what_another_publishes(backend: B
         Backend::Postgres => 600_000,
         Backend::Sqlite => 100,
     };
-    let publisher = Instance::start(&database, poll_ms).await;
-    let relay = Instance::start(&database, poll_ms).await;
+    let publisher = Instance::start(&database.url, poll_ms).await;
+    let relay = Instance::start(&database.url, poll_ms).await;
     let db = Database::connect(&database.url, &PoolOptions::default()).unwrap();
     let (token, acb) = editor(&db).await;
 
@@ -202,4 +237,289 @@ async fn a_subscriber_of_one_instance_receives_what_another_publishes(backend: B
     }
 }
 
-on_each_backend!(a_subscriber_of_one_instance_receives_what_another_publishes);
+async fn instances_starting_together_migrate_and_seed_once(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let (first, second, third) = tokio::join!(
+        Instance::start(&database.url, 2_000),
+        Instance::start(&database.url, 2_000),
+        Instance::start(&database.url, 2_000),
+    );
+
+    let db = Database::connect(&database.url, &PoolOptions::default()).unwrap();
+    let mut conn = db.conn().await.unwrap();
+    let (migrations, organisations) = entities_hub::on_conn!(&mut conn, |c| {
+        use diesel::QueryDsl as _;
+        use entities_hub::db::schema::organisations;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let migrations: Count =
+            diesel::sql_query("SELECT count(*) AS count FROM __diesel_schema_migrations")
+                .get_result(c)
+                .await
+                .unwrap();
+        let organisations: i64 = organisations::table.count().get_result(c).await.unwrap();
+        (migrations.count, organisations)
+    });
+    let migration_dirs =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+            .unwrap()
+            .count();
+    assert_eq!(
+        migrations,
+        i64::try_from(migration_dirs).unwrap(),
+        "each migration once"
+    );
+    let sample = entities_hub::domain::sample_directory::sample().len();
+    assert_eq!(
+        organisations,
+        i64::try_from(sample).unwrap(),
+        "the sample directory once"
+    );
+    for instance in [&first, &second, &third] {
+        let data = reqwest::Client::new()
+            .post(format!("{}/graphql", instance.address))
+            .json(&json!({ "query": "{ organisations { totalCount } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(data["data"]["organisations"]["totalCount"], organisations);
+    }
+}
+
+on_each_backend!(
+    a_subscriber_of_one_instance_receives_what_another_publishes,
+    instances_starting_together_migrate_and_seed_once
+);
+
+/// A PostgreSQL cluster of the test's own, on a free port, that the test may stop and start
+/// without touching the shared server. Run as the `postgres` system user when the tests run
+/// as root, since PostgreSQL refuses to run as root.
+struct OwnCluster {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl OwnCluster {
+    /// A new cluster, started; `None` where PostgreSQL's binaries are not installed.
+    async fn create() -> Option<Self> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|version| version.path().join("bin"))
+            .find(|bin| bin.join("initdb").exists())?;
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = Self { bin, dir, port };
+        if is_root() {
+            let status = tokio::process::Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(cluster.dir.path())
+                .status()
+                .await
+                .unwrap();
+            assert!(status.success());
+        }
+        let data = cluster.data();
+        cluster
+            .run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres"])
+            .await;
+        cluster.start().await;
+        Some(cluster)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    async fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let mut command = if is_root() {
+            let mut command = tokio::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(path);
+            command
+        } else {
+            tokio::process::Command::new(path)
+        };
+        let output = command
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{program}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    async fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log").display().to_string();
+        let data = self.data();
+        self.run(
+            "pg_ctl",
+            &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+        )
+        .await;
+    }
+
+    async fn stop(&self) {
+        let data = self.data();
+        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"])
+            .await;
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let mut command = if is_root() {
+            let mut command = std::process::Command::new("runuser");
+            command
+                .args(["-u", "postgres", "--"])
+                .arg(self.bin.join("pg_ctl"));
+            command
+        } else {
+            std::process::Command::new(self.bin.join("pg_ctl"))
+        };
+        let _ = command
+            .args(["-D", &self.data(), "-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.starts_with(b"0\n"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_recover_when_postgresql_restarts() {
+    let Some(cluster) = OwnCluster::create().await else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs PostgreSQL's binaries"
+        );
+        eprintln!("skipped: PostgreSQL's binaries are not installed");
+        return;
+    };
+    let admin = Database::connect(
+        &DatabaseUrl::parse(&cluster.url("postgres")).unwrap(),
+        &PoolOptions::default(),
+    )
+    .unwrap();
+    let mut conn = admin.conn().await.unwrap();
+    entities_hub::on_conn!(&mut conn, |c| {
+        diesel::sql_query("CREATE DATABASE hub")
+            .execute(c)
+            .await
+            .unwrap()
+    });
+    drop(conn);
+    drop(admin);
+    let url = DatabaseUrl::parse(&cluster.url("hub")).unwrap();
+    let publisher = Instance::start(&url, 600_000).await;
+    let relay = Instance::start(&url, 600_000).await;
+    let db = Database::connect(&url, &PoolOptions::default()).unwrap();
+    let (token, acb) = editor(&db).await;
+    drop(db);
+    let cursor = relay.data(&token, "{ liveCursor }", json!({})).await["liveCursor"].clone();
+    let mut socket = subscribe_at(
+        &relay.address,
+        Some(&token),
+        "subscription ($after: String) { postPublished(after: $after) { post { title } } }",
+        json!({ "after": cursor }),
+    )
+    .await;
+    publisher.publish(&token, &acb, "Before").await;
+    assert_eq!(titles(&mut socket, 1).await, ["Before"]);
+
+    cluster.stop().await;
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let down = client
+        .post(format!("{}/graphql", publisher.address))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ organisations { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    let down_status = down.status();
+    let down: Value = down.json().await.unwrap();
+    let unready = client
+        .get(format!("{}/readyz", relay.address))
+        .send()
+        .await
+        .unwrap()
+        .status();
+
+    cluster.start().await;
+    for instance in [&publisher, &relay] {
+        let mut ready = false;
+        for _ in 0..300 {
+            let answer = client
+                .get(format!("{}/readyz", instance.address))
+                .send()
+                .await;
+            if answer.is_ok_and(|response| response.status() == 200) {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "{} is ready again", instance.address);
+    }
+    // The publisher's first requests may meet connections that died with the server; the
+    // pool replaces them.
+    let mut published = Vec::new();
+    for title in ["After 1", "After 2", "After 3"] {
+        for _ in 0..20 {
+            if publisher.try_publish(&token, &acb, title).await {
+                published.push(title);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    assert_eq!(
+        down["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{down}"
+    );
+    assert_eq!(down_status, 503);
+    assert!(
+        waited < Duration::from_secs(10),
+        "failed fast, not after {waited:?}"
+    );
+    assert_eq!(unready, 503);
+    assert_eq!(published, ["After 1", "After 2", "After 3"]);
+    assert_eq!(
+        titles(&mut socket, 3).await,
+        published,
+        "the subscription lived through the restart and missed nothing"
+    );
+}
