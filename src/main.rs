@@ -75,8 +75,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         "serving GraphQL at http://{address}/graphql; playground at http://{address}/"
     );
 
+    let closing = state.closing.clone();
     let router = http::router(state, &config.http);
-    http::serve(listener, router, &config.http)
+    http::serve(listener, router, closing, &config.http)
         .await
         .context("the server stopped")
 }

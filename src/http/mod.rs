@@ -1,6 +1,7 @@
 //! HTTP: the router, GraphQL over HTTP, the playground, health and metrics, and serving.
 
 mod access_log;
+mod closing;
 mod documents;
 mod feeds;
 mod graphql;
@@ -18,6 +19,8 @@ use axum::routing::get;
 use http::{HeaderName, Method, header};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use closing::Closing;
 
 use crate::config::{CorsOrigins, HttpConfig};
 use crate::db::Database;
@@ -40,6 +43,8 @@ pub struct AppState {
     /// Multipart requests being read at once: each holds its files in memory, so their
     /// number bounds what uploads can take.
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Whether the server is shutting down, which WebSockets watch.
+    pub closing: Closing,
 }
 
 /// How many multipart requests are read at once; the others wait their turn.
@@ -67,6 +72,7 @@ impl AppState {
                 upload: HttpConfig::default().max_upload_bytes,
             },
             uploads: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
+            closing: Closing::default(),
         }
     }
 }
@@ -109,16 +115,18 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(3600))
 }
 
-/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish for up to
+/// Serves until SIGTERM or Ctrl-C, then stops accepting, closes the WebSockets (whose
+/// state is `closing`), and lets in-flight requests finish for up to
 /// `config.shutdown_grace` before returning.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    closing: Closing,
     config: &HttpConfig,
 ) -> std::io::Result<()> {
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-        let _ = stop_rx.wait_for(|stop| *stop).await;
+    let server = axum::serve(listener, router).with_graceful_shutdown({
+        let closing = closing.clone();
+        async move { closing.begun().await }
     });
     let mut server = std::pin::pin!(server.into_future());
 
@@ -130,8 +138,14 @@ pub async fn serve(
         grace_secs = config.shutdown_grace.as_secs(),
         "shutting down"
     );
-    let _ = stop_tx.send(true);
-    match tokio::time::timeout(config.shutdown_grace, server).await {
+    closing.begin();
+    // Upgraded connections are no longer the server's: wait for the sockets apart.
+    let drained = async {
+        let result = server.await;
+        closing.sockets_closed().await;
+        result
+    };
+    match tokio::time::timeout(config.shutdown_grace, drained).await {
         Ok(result) => result,
         Err(_) => {
             tracing::warn!("grace period over; dropping the requests still in flight");

@@ -9,24 +9,41 @@
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
 use axum::response::Response;
+use futures::{SinkExt as _, StreamExt as _};
 use serde_json::Value;
 
 use super::AppState;
 use crate::domain::accounts;
 use crate::graphql::{ApiError, ConnectionToken};
 
-/// Upgrades the request and serves GraphQL operations on the socket.
+/// Upgrades the request and serves GraphQL operations on the socket until the client
+/// leaves or the server shuts down; then the socket gets a close frame, code 1001.
 pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
+            let closing = state.closing.clone();
+            let _open = closing.socket_opened();
             let schema = state.schema.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
+            let (mut sink, stream) = socket.split();
+            // Shutting down ends what the client sends, which ends the operations.
+            let stream = stream.take_until({
+                let closing = closing.clone();
+                async move { closing.begun().await }
+            });
+            GraphQLWebSocket::new_with_pair(&mut sink, stream, schema, protocol)
                 .on_connection_init(move |payload| connection_data(state, payload))
                 .serve()
                 .await;
+            if closing.has_begun() {
+                let frame = CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "the server is shutting down; reconnect and resume with `after`".into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+            }
         })
 }
 

@@ -177,11 +177,27 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
         Backend::Sqlite => Some(sign_in_as_demo_admin(&client, port, &mut stdout).await),
         Backend::Postgres => None,
     };
+    let mut subscriber = crate::websocket::subscribe_at(
+        &format!("http://127.0.0.1:{port}"),
+        None,
+        "subscription { postPublished { post { title } } }",
+        serde_json::json!({}),
+    )
+    .await;
     Command::new("kill")
         .args(["-TERM", &server.id().unwrap().to_string()])
         .status()
         .await
         .unwrap();
+    let close = loop {
+        use futures::StreamExt as _;
+        use tokio_tungstenite::tungstenite::Message;
+        match tokio::time::timeout(Duration::from_secs(30), subscriber.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no close frame but {other:?}"),
+        }
+    };
     let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
         .await
         .expect("the server stops within its grace period")
@@ -204,6 +220,8 @@ async fn serve_logs_one_line_then_stops_cleanly_on_sigterm(backend: Backend) {
     let sample_posts = if backend == Backend::Sqlite { 3 } else { 0 };
     assert_eq!(body["data"]["posts"]["totalCount"], sample_posts, "{body}");
     assert!(status.success(), "exit status {status}");
+    let close = close.expect("a close frame with a code");
+    assert_eq!(u16::from(close.code), 1001, "going away: {close:?}");
     assert!(
         rest.iter().any(|line| line.contains("request answered")),
         "{rest:?}"
