@@ -154,13 +154,13 @@ impl Database {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// Connections open and idle, for the metrics endpoint.
-    pub fn pool_status(&self) -> (usize, usize) {
+    /// Connections open and idle, and requests waiting for one, for the metrics endpoint.
+    pub fn pool_status(&self) -> (usize, usize, usize) {
         let status = match &self.pool {
             Backend::Pg { pool, .. } => pool.status(),
             Backend::Sqlite { pool, .. } => pool.status(),
         };
-        (status.size, status.available)
+        (status.size, status.available, status.waiting)
     }
 }
 

@@ -3,6 +3,7 @@
 //! nothing twice. The post feed and the conversation feed are two of these.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::DomainError;
 use crate::db::{self, Database, events};
-use crate::live::{Batch, Hub};
+use crate::live::{self, Batch, Hub};
 
 /// How many outbox rows one read takes.
 pub const OUTBOX_PAGE: i64 = 100;
@@ -153,6 +154,7 @@ impl<T: FeedEvent> Feed<T> {
         };
 
         Ok(async_stream::stream! {
+            let _subscribed = live::Subscribed::new();
             tokio::pin!(expired);
             let mut seen = resume_after;
             if let Some(mut after) = resume_after {
@@ -169,6 +171,7 @@ impl<T: FeedEvent> Feed<T> {
                     }
                     for event in batch.events {
                         if wanted(&event) {
+                            live::EVENTS_DELIVERED.fetch_add(1, Ordering::Relaxed);
                             yield Ok(Arc::new(event));
                         }
                     }
@@ -192,10 +195,12 @@ impl<T: FeedEvent> Feed<T> {
                         }
                         seen = Some(event.event_id());
                         if wanted(&event) {
+                            live::EVENTS_DELIVERED.fetch_add(1, Ordering::Relaxed);
                             yield Ok(event);
                         }
                     }
                     Err(RecvError::Lagged(_)) => {
+                        live::SUBSCRIBERS_DROPPED.fetch_add(1, Ordering::Relaxed);
                         yield Err(DomainError::TooSlow);
                         return;
                     }

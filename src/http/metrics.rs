@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use http::header::CONTENT_TYPE;
 
 use super::AppState;
-use crate::live::listener;
+use crate::live::{self, listener};
 
 /// Counters the HTTP layer keeps.
 #[derive(Debug, Default)]
@@ -78,7 +78,31 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         "hub_live_notifications_total {}",
         listener::NOTIFICATIONS.load(Ordering::Relaxed)
     );
-    let (open, idle) = state.db.pool_status();
+    for (name, help, kind, value) in [
+        (
+            "hub_live_subscribers",
+            "Live subscriptions open now.",
+            "gauge",
+            live::SUBSCRIBERS.load(Ordering::Relaxed),
+        ),
+        (
+            "hub_live_events_delivered_total",
+            "Live events sent, once per subscriber.",
+            "counter",
+            live::EVENTS_DELIVERED.load(Ordering::Relaxed),
+        ),
+        (
+            "hub_live_subscribers_dropped_total",
+            "Subscriptions ended because they fell too far behind.",
+            "counter",
+            live::SUBSCRIBERS_DROPPED.load(Ordering::Relaxed),
+        ),
+    ] {
+        let _ = writeln!(text, "# HELP {name} {help}");
+        let _ = writeln!(text, "# TYPE {name} {kind}");
+        let _ = writeln!(text, "{name} {value}");
+    }
+    let (open, idle, waiting) = state.db.pool_status();
     let _ = writeln!(
         text,
         "# HELP hub_db_pool_connections Database connections open, and idle."
@@ -86,6 +110,12 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(text, "# TYPE hub_db_pool_connections gauge");
     let _ = writeln!(text, "hub_db_pool_connections{{state=\"open\"}} {open}");
     let _ = writeln!(text, "hub_db_pool_connections{{state=\"idle\"}} {idle}");
+    let _ = writeln!(
+        text,
+        "# HELP hub_db_pool_waiting Requests waiting for a database connection now."
+    );
+    let _ = writeln!(text, "# TYPE hub_db_pool_waiting gauge");
+    let _ = writeln!(text, "hub_db_pool_waiting {waiting}");
 
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

@@ -18,11 +18,20 @@ use super::AppState;
 use crate::domain::accounts;
 use crate::graphql::{ApiError, ConnectionToken};
 
+/// What a socket reserves for reading.
+const SOCKET_BUFFER_BYTES: usize = 4 << 10;
+
 /// Upgrades the request and serves GraphQL operations on the socket until the client
 /// leaves or the server shuts down; then the socket gets a close frame, code 1001.
 pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
+    // Tungstenite's defaults reserve 128 KiB per socket for reading: with thousands of idle
+    // subscribers that is most of the server's memory. Messages of GraphQL over WebSocket
+    // are small, and a larger one still fits, up to the request body limit.
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_message_size(state.limits.json)
         .on_upgrade(move |socket| async move {
             let closing = state.closing.clone();
             let _open = closing.socket_opened();

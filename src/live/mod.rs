@@ -12,6 +12,7 @@ pub mod listener;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{Mutex, broadcast};
 
@@ -66,5 +67,34 @@ impl<T: Send + Sync + 'static> Hub<T> {
             }
             *dispatched = batch.covered;
         }
+    }
+}
+
+/// Subscriptions open now, over every feed, for `/metrics`.
+pub static SUBSCRIBERS: AtomicU64 = AtomicU64::new(0);
+/// Events sent to subscribers, counted once per subscriber.
+pub static EVENTS_DELIVERED: AtomicU64 = AtomicU64::new(0);
+/// Subscribers ended because they fell too far behind.
+pub static SUBSCRIBERS_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a subscription as open until dropped.
+pub struct Subscribed(());
+
+impl Subscribed {
+    pub fn new() -> Self {
+        SUBSCRIBERS.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Default for Subscribed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Subscribed {
+    fn drop(&mut self) {
+        SUBSCRIBERS.fetch_sub(1, Ordering::Relaxed);
     }
 }

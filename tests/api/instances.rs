@@ -229,6 +229,11 @@ async fn a_subscriber_of_one_instance_receives_what_another_publishes(backend: B
     // One more, published through the relay itself, comes next: nothing was sent twice.
     relay.publish(&token, &acb, "Last").await;
     assert_eq!(titles(&mut socket, 1).await, ["Last"]);
+    assert_eq!(relay.metric("hub_live_subscribers").await, 1);
+    assert_eq!(
+        relay.metric("hub_live_events_delivered_total").await,
+        u64::try_from(BURST).unwrap() + 1
+    );
     if backend == Backend::Postgres {
         assert!(
             relay.metric("hub_live_listener_connects_total").await >= 2,
