@@ -58,8 +58,9 @@ macro_rules! append_event {
                 .await?;
             // Delivered at commit to every instance, which then reads the outbox. Equal
             // notifications of one transaction are sent once.
-            diesel::sql_query("SELECT pg_notify($1, '')")
+            diesel::sql_query("SELECT pg_notify($1, $2)")
                 .bind::<diesel::sql_types::Text, _>($crate::live::listener::CHANNEL)
+                .bind::<diesel::sql_types::Text, _>($crate::live::listener::instance_tag())
                 .execute(&mut *$c)
                 .await?;
         }

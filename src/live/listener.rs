@@ -1,20 +1,21 @@
 //! How an instance learns of events that other instances wrote.
 //!
 //! On PostgreSQL every transaction that appends to the outbox also sends a `NOTIFY` on
-//! [`CHANNEL`], delivered at commit. Each instance holds one connection of its own, outside
-//! the pool, that `LISTEN`s, and on every notification asks its feeds to dispatch: they read
-//! the outbox after the last event they sent, so a notification carries nothing, the
-//! instance's own notifications cost one empty read, and however many arrive at once each
-//! event goes out once. When the listening connection drops, it reconnects with back-off
-//! and dispatches straight away, which catches up on everything committed meanwhile.
+//! [`CHANNEL`], delivered at commit, carrying the sending instance's [`instance_tag`]. Each
+//! instance holds one connection of its own, outside the pool, that `LISTEN`s, and on every
+//! notification from another instance asks its feeds to dispatch: they read the outbox after
+//! the last event they sent, so however many notifications arrive at once each event goes
+//! out once. Its own notifications it ignores, since its writers dispatch after they commit.
+//! When the listening connection drops, it reconnects with back-off and dispatches straight
+//! away, which catches up on everything committed meanwhile.
 //!
 //! Beside that, every instance dispatches on a timer ([`ListenOptions::poll`]): the safety
 //! net should a connection die silently, and how instances that share one SQLite file, which
 //! has no notifications, learn of each other's events.
 
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
@@ -25,9 +26,21 @@ use tokio::sync::Notify;
 /// The channel the outbox's notifications go out on.
 pub const CHANNEL: &str = "hub_events";
 
+/// What this process's notifications carry, so that it can tell them from other instances'.
+pub fn instance_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        format!("{}-{started}", std::process::id())
+    })
+}
+
 /// How many times the listening connection was opened, for `/metrics`.
 pub static LISTENER_CONNECTS: AtomicU64 = AtomicU64::new(0);
-/// How many notifications it received.
+/// How many notifications of other instances it received.
 pub static NOTIFICATIONS: AtomicU64 = AtomicU64::new(0);
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
@@ -69,7 +82,8 @@ pub fn spawn(postgres_url: Option<String>, options: ListenOptions, dispatch: Dis
     tokio::spawn({
         let wake = Arc::clone(&wake);
         async move {
-            let mut timer = tokio::time::interval(options.poll);
+            let first = tokio::time::Instant::now() + options.poll;
+            let mut timer = tokio::time::interval_at(first, options.poll);
             timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 timer.tick().await;
@@ -106,23 +120,29 @@ async fn listen_once(url: &str, wake: &Notify) -> Result<(), String> {
         .execute(&mut conn)
         .await
         .map_err(|error| error.to_string())?;
-    // Start-up says one line; a reconnection is worth one of its own.
+    // Start-up says one line; a reconnection is worth one of its own, and a catch-up on
+    // whatever was committed while nobody listened. (At start-up the feeds begin from the
+    // outbox's last event; the timer covers the moment before the first `LISTEN`.)
     if LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed) == 0 {
         tracing::debug!("listening for the live events of other instances");
     } else {
         tracing::info!("listening again for the live events of other instances");
+        wake.notify_one();
     }
-    // Whatever was committed while nobody listened.
-    wake.notify_one();
 
     let mut notifications = pin!(conn.notifications_stream());
     while let Some(notification) = notifications.next().await {
-        if let Err(error) = notification {
-            tracing::warn!(%error, "the live event listener lost its connection");
-            break;
+        match notification {
+            Ok(notification) if notification.payload == instance_tag() => {}
+            Ok(_) => {
+                NOTIFICATIONS.fetch_add(1, Ordering::Relaxed);
+                wake.notify_one();
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the live event listener lost its connection");
+                break;
+            }
         }
-        NOTIFICATIONS.fetch_add(1, Ordering::Relaxed);
-        wake.notify_one();
     }
     Ok(())
 }
