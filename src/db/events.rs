@@ -1,9 +1,11 @@
 //! The outbox: events written in the transaction of the change they announce, read back in
 //! order by the live feeds and by subscribers that resume.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDateTime;
 use diesel::{ExpressionMethods as _, QueryDsl as _, Queryable, Selectable, SelectableHelper as _};
-use diesel_async::RunQueryDsl as _;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 
 use super::schema::events;
 use super::{DbConn, DbError};
@@ -20,6 +22,33 @@ pub const THREAD_READ: &str = "thread_read";
 /// An accreditation application changed (a step, or a document); its subject is the
 /// application.
 pub const APPLICATION_UPDATED: &str = "application_updated";
+
+/// The PostgreSQL channel on which writers tell every instance that the outbox grew.
+pub const CHANNEL: &str = "hub_events";
+
+/// What this process's notifications carry, so that it can tell them from other instances'.
+pub fn instance_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        format!("{}-{started}", std::process::id())
+    })
+}
+
+/// A connection of its own, outside the pool, that listens on [`CHANNEL`].
+pub async fn listen(url: &str) -> Result<AsyncPgConnection, String> {
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .map_err(|error| error.to_string())?;
+    diesel::sql_query(format!("LISTEN {CHANNEL}"))
+        .execute(&mut conn)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(conn)
+}
 
 /// The key of the PostgreSQL advisory lock that makes event ids visible in order.
 pub const EVENT_ORDER_LOCK: i64 = 0x6875_625f_6576_7473;
@@ -42,7 +71,9 @@ pub struct EventRow {
 /// On PostgreSQL it first takes a transaction-level advisory lock, held until commit: the
 /// next writer gets its id only after this one commits, so ids become visible in increasing
 /// order and a reader that has seen id N never later finds a smaller one. SQLite writers
-/// already take turns. It also notifies the other instances (see `live::listener`).
+/// already take turns. The same statement notifies the other instances on [`CHANNEL`]
+/// (see `live::listener`); the notification goes out at commit, and equal notifications of
+/// one transaction go out once.
 #[macro_export]
 macro_rules! append_event {
     ($c:expr, $pg:expr, $topic:expr, $subject:expr, $now:expr) => {
@@ -52,15 +83,10 @@ macro_rules! append_event {
         use diesel::ExpressionMethods as _;
         use diesel_async::RunQueryDsl as _;
         if $pg {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1), pg_notify($2, $3)")
                 .bind::<diesel::sql_types::BigInt, _>($crate::db::events::EVENT_ORDER_LOCK)
-                .execute(&mut *$c)
-                .await?;
-            // Delivered at commit to every instance, which then reads the outbox. Equal
-            // notifications of one transaction are sent once.
-            diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<diesel::sql_types::Text, _>($crate::live::listener::CHANNEL)
-                .bind::<diesel::sql_types::Text, _>($crate::live::listener::instance_tag())
+                .bind::<diesel::sql_types::Text, _>($crate::db::events::CHANNEL)
+                .bind::<diesel::sql_types::Text, _>($crate::db::events::instance_tag())
                 .execute(&mut *$c)
                 .await?;
         }

@@ -1,7 +1,7 @@
 //! How an instance learns of events that other instances wrote.
 //!
 //! On PostgreSQL every transaction that appends to the outbox also sends a `NOTIFY` on
-//! [`CHANNEL`], delivered at commit, carrying the sending instance's [`instance_tag`]. Each
+//! `events::CHANNEL`, delivered at commit, carrying the sending instance's tag. Each
 //! instance holds one connection of its own, outside the pool, that `LISTEN`s, and on every
 //! notification from another instance asks its feeds to dispatch: they read the outbox after
 //! the last event they sent, so however many notifications arrive at once each event goes
@@ -14,29 +14,15 @@
 //! has no notifications, learn of each other's events.
 
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
 use tokio::sync::Notify;
 
-/// The channel the outbox's notifications go out on.
-pub const CHANNEL: &str = "hub_events";
-
-/// What this process's notifications carry, so that it can tell them from other instances'.
-pub fn instance_tag() -> &'static str {
-    static TAG: OnceLock<String> = OnceLock::new();
-    TAG.get_or_init(|| {
-        let started = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        format!("{}-{started}", std::process::id())
-    })
-}
+use crate::db::events;
 
 /// How many times the listening connection was opened, for `/metrics`.
 pub static LISTENER_CONNECTS: AtomicU64 = AtomicU64::new(0);
@@ -113,13 +99,7 @@ async fn listen(url: String, wake: Arc<Notify>) {
 /// Opens a listening connection and wakes the dispatcher on every notification, until the
 /// connection is lost.
 async fn listen_once(url: &str, wake: &Notify) -> Result<(), String> {
-    let mut conn = AsyncPgConnection::establish(url)
-        .await
-        .map_err(|error| error.to_string())?;
-    diesel::sql_query(format!("LISTEN {CHANNEL}"))
-        .execute(&mut conn)
-        .await
-        .map_err(|error| error.to_string())?;
+    let mut conn = events::listen(url).await?;
     // Start-up says one line; a reconnection is worth one of its own, and a catch-up on
     // whatever was committed while nobody listened. (At start-up the feeds begin from the
     // outbox's last event; the timer covers the moment before the first `LISTEN`.)
@@ -133,7 +113,7 @@ async fn listen_once(url: &str, wake: &Notify) -> Result<(), String> {
     let mut notifications = pin!(conn.notifications_stream());
     while let Some(notification) = notifications.next().await {
         match notification {
-            Ok(notification) if notification.payload == instance_tag() => {}
+            Ok(notification) if notification.payload == events::instance_tag() => {}
             Ok(_) => {
                 NOTIFICATIONS.fetch_add(1, Ordering::Relaxed);
                 wake.notify_one();
