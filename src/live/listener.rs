@@ -85,8 +85,9 @@ pub fn spawn(postgres_url: Option<String>, options: ListenOptions, dispatch: Dis
 /// Holds the listening connection, opening it again whenever it drops.
 async fn listen(url: String, wake: Arc<Notify>) {
     let mut retry = FIRST_RETRY;
+    let mut listened = false;
     loop {
-        match listen_once(&url, &wake).await {
+        match listen_once(&url, &wake, &mut listened).await {
             // It listened for a while: the next failure starts the back-off afresh.
             Ok(()) => retry = FIRST_RETRY,
             Err(error) => tracing::warn!(%error, "cannot listen for live events"),
@@ -97,13 +98,15 @@ async fn listen(url: String, wake: Arc<Notify>) {
 }
 
 /// Opens a listening connection and wakes the dispatcher on every notification, until the
-/// connection is lost.
-async fn listen_once(url: &str, wake: &Notify) -> Result<(), String> {
+/// connection is lost. `listened` says whether an earlier connection ever listened.
+async fn listen_once(url: &str, wake: &Notify, listened: &mut bool) -> Result<(), String> {
     let mut conn = events::listen(url).await?;
+    LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed);
     // Start-up says one line; a reconnection is worth one of its own, and a catch-up on
     // whatever was committed while nobody listened. (At start-up the feeds begin from the
-    // outbox's last event; the timer covers the moment before the first `LISTEN`.)
-    if LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed) == 0 {
+    // outbox's last event; the timer covers the moment before the first `LISTEN`.) The flag
+    // is this listener's own, not the process-wide counter: a test process runs many.
+    if !std::mem::replace(listened, true) {
         tracing::debug!("listening for the live events of other instances");
     } else {
         tracing::info!("listening again for the live events of other instances");
