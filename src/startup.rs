@@ -114,8 +114,8 @@ async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
             })
         })
     };
-    let postgres_url = db.postgres_url().map(str::to_owned);
-    listener::spawn(postgres_url, config.outbox, dispatch_all);
+    let connector = db.postgres_connector().cloned();
+    listener::spawn(connector, config.outbox, dispatch_all);
     let feeds = graphql::Feeds {
         posts: feed.clone(),
         conversations,

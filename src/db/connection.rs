@@ -17,6 +17,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures::FutureExt as _;
 
 use super::DatabaseUrl;
+use super::postgres::Connector;
 
 /// The SQLite connection type: Diesel's synchronous connection run on blocking threads.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -61,7 +62,7 @@ pub struct Database {
 enum Backend {
     Pg {
         pool: Pool<AsyncPgConnection>,
-        url: String,
+        connector: Connector,
     },
     Sqlite {
         pool: Pool<SqliteConn>,
@@ -85,10 +86,11 @@ impl Database {
         let statements = Arc::new(AtomicU64::new(0));
         let pool = match url {
             DatabaseUrl::Postgres(raw) => {
-                let setup = setup_postgres(Arc::clone(&statements));
+                let connector = Connector::from_url(raw).map_err(anyhow::Error::msg)?;
+                let setup = setup_postgres(connector.clone(), Arc::clone(&statements));
                 Backend::Pg {
                     pool: build_pool(raw, setup, options)?,
-                    url: raw.clone(),
+                    connector,
                 }
             }
             DatabaseUrl::Sqlite(path) => {
@@ -135,11 +137,10 @@ impl Database {
         Ok(())
     }
 
-    /// The URL of the PostgreSQL database, for a connection of its own outside the pool;
-    /// `None` on SQLite.
-    pub fn postgres_url(&self) -> Option<&str> {
+    /// How to open a PostgreSQL connection of one's own, outside the pool; `None` on SQLite.
+    pub fn postgres_connector(&self) -> Option<&Connector> {
         match &self.pool {
-            Backend::Pg { url, .. } => Some(url),
+            Backend::Pg { connector, .. } => Some(connector),
             Backend::Sqlite { .. } => None,
         }
     }
@@ -192,14 +193,17 @@ where
         .context("cannot build the connection pool")
 }
 
+/// Opens pooled connections with `connector`, which knows the URL's TLS parameters, rather
+/// than from the URL the pool holds, which diesel-async would open without TLS.
 fn setup_postgres(
+    connector: Connector,
     statements: Arc<AtomicU64>,
 ) -> diesel_async::pooled_connection::SetupCallback<AsyncPgConnection> {
-    Box::new(move |url| {
+    Box::new(move |_url| {
         let statements = Arc::clone(&statements);
-        let url = url.to_owned();
+        let connector = connector.clone();
         async move {
-            let mut conn = AsyncPgConnection::establish(&url).await?;
+            let mut conn = connector.connect().await?;
             conn.set_instrumentation(StatementCounter(statements));
             Ok(conn)
         }

@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDateTime;
 use diesel::{ExpressionMethods as _, QueryDsl as _, Queryable, Selectable, SelectableHelper as _};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 
+use super::postgres::Connector;
 use super::schema::events;
 use super::{DbConn, DbError};
 
@@ -39,8 +40,9 @@ pub fn instance_tag() -> &'static str {
 }
 
 /// A connection of its own, outside the pool, that listens on [`CHANNEL`].
-pub async fn listen(url: &str) -> Result<AsyncPgConnection, String> {
-    let mut conn = AsyncPgConnection::establish(url)
+pub async fn listen(connector: &Connector) -> Result<AsyncPgConnection, String> {
+    let mut conn = connector
+        .connect()
         .await
         .map_err(|error| error.to_string())?;
     diesel::sql_query(format!("LISTEN {CHANNEL}"))

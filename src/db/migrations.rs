@@ -7,6 +7,7 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
 use super::DatabaseUrl;
+use super::postgres::Connector;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -19,18 +20,26 @@ const MIGRATION_LOCK: i64 = 0x656e_7469_7469_6573;
 /// On PostgreSQL the run holds an advisory lock, so instances starting together against an
 /// empty database migrate it once instead of racing.
 pub async fn run_pending(url: &DatabaseUrl) -> anyhow::Result<usize> {
-    let url = url.clone();
-    tokio::task::spawn_blocking(move || match &url {
-        DatabaseUrl::Postgres(raw) => migrate_postgres(raw),
-        DatabaseUrl::Sqlite(path) => migrate_sqlite(path),
-    })
-    .await
-    .context("the migration task stopped")?
+    let run = match url {
+        DatabaseUrl::Postgres(raw) => {
+            let connector = Connector::from_url(raw).map_err(anyhow::Error::msg)?;
+            let conn = connector
+                .connect()
+                .await
+                .map_err(|e| anyhow::anyhow!(describe_connection_error(&e)))?;
+            tokio::task::spawn_blocking(move || migrate_postgres(conn.into()))
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || migrate_sqlite(&path))
+        }
+    };
+    run.await.context("the migration task stopped")?
 }
 
-fn migrate_postgres(url: &str) -> anyhow::Result<usize> {
-    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)
-        .map_err(|e| anyhow::anyhow!(describe_connection_error(&e)))?;
+/// Migrations are synchronous in Diesel, so they run on a blocking thread over a wrapper
+/// that drives the asynchronous connection.
+fn migrate_postgres(mut conn: AsyncConnectionWrapper<AsyncPgConnection>) -> anyhow::Result<usize> {
     diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .execute(&mut conn)
         .context("cannot take the migration lock")?;

@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod organisations;
 pub mod partnerships;
 mod post_search;
+pub mod postgres;
 pub mod posts;
 pub mod schema;
 pub mod threads;

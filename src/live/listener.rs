@@ -23,6 +23,7 @@ use futures::future::BoxFuture;
 use tokio::sync::Notify;
 
 use crate::db::events;
+use crate::db::postgres::Connector;
 
 /// How many times the listening connection was opened, for `/metrics`.
 pub static LISTENER_CONNECTS: AtomicU64 = AtomicU64::new(0);
@@ -50,9 +51,9 @@ impl Default for ListenOptions {
     }
 }
 
-/// Starts the tasks that dispatch on notifications (when `postgres_url` is given) and on
-/// the timer. They run as long as the process.
-pub fn spawn(postgres_url: Option<String>, options: ListenOptions, dispatch: DispatchAll) {
+/// Starts the tasks that dispatch on notifications (when `postgres` is given) and on the
+/// timer. They run as long as the process.
+pub fn spawn(postgres: Option<Connector>, options: ListenOptions, dispatch: DispatchAll) {
     let wake = Arc::new(Notify::new());
     // One dispatcher, woken by notifications and the timer alike: a burst of notifications
     // while it works leaves one wake-up, not one per notification.
@@ -77,17 +78,17 @@ pub fn spawn(postgres_url: Option<String>, options: ListenOptions, dispatch: Dis
             }
         }
     });
-    if let Some(url) = postgres_url {
-        tokio::spawn(listen(url, wake));
+    if let Some(connector) = postgres {
+        tokio::spawn(listen(connector, wake));
     }
 }
 
 /// Holds the listening connection, opening it again whenever it drops.
-async fn listen(url: String, wake: Arc<Notify>) {
+async fn listen(connector: Connector, wake: Arc<Notify>) {
     let mut retry = FIRST_RETRY;
     let mut listened = false;
     loop {
-        match listen_once(&url, &wake, &mut listened).await {
+        match listen_once(&connector, &wake, &mut listened).await {
             // It listened for a while: the next failure starts the back-off afresh.
             Ok(()) => retry = FIRST_RETRY,
             Err(error) => tracing::warn!(%error, "cannot listen for live events"),
@@ -99,8 +100,12 @@ async fn listen(url: String, wake: Arc<Notify>) {
 
 /// Opens a listening connection and wakes the dispatcher on every notification, until the
 /// connection is lost. `listened` says whether an earlier connection ever listened.
-async fn listen_once(url: &str, wake: &Notify, listened: &mut bool) -> Result<(), String> {
-    let mut conn = events::listen(url).await?;
+async fn listen_once(
+    connector: &Connector,
+    wake: &Notify,
+    listened: &mut bool,
+) -> Result<(), String> {
+    let mut conn = events::listen(connector).await?;
     LISTENER_CONNECTS.fetch_add(1, Ordering::Relaxed);
     // Start-up says one line; a reconnection is worth one of its own, and a catch-up on
     // whatever was committed while nobody listened. (At start-up the feeds begin from the

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio::process::Child;
 
 use crate::cli::{hub, url_text};
+use crate::cluster::{Certificates, OwnCluster};
 use crate::harness::{Backend, TOKEN_SECRET, TestDatabase, on_each_backend, token_for};
 use crate::websocket::{Socket, receive, subscribe_at};
 
@@ -304,123 +305,6 @@ on_each_backend!(
     instances_starting_together_migrate_and_seed_once
 );
 
-/// A PostgreSQL cluster of the test's own, on a free port, that the test may stop and start
-/// without touching the shared server. Run as the `postgres` system user when the tests run
-/// as root, since PostgreSQL refuses to run as root.
-struct OwnCluster {
-    bin: std::path::PathBuf,
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl OwnCluster {
-    /// A new cluster, started; `None` where PostgreSQL's binaries are not installed.
-    async fn create() -> Option<Self> {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|version| version.path().join("bin"))
-            .find(|bin| bin.join("initdb").exists())?;
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let cluster = Self { bin, dir, port };
-        if is_root() {
-            let status = tokio::process::Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(cluster.dir.path())
-                .status()
-                .await
-                .unwrap();
-            assert!(status.success());
-        }
-        let data = cluster.data();
-        cluster
-            .run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres"])
-            .await;
-        cluster.start().await;
-        Some(cluster)
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().join("data").display().to_string()
-    }
-
-    fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-
-    async fn run(&self, program: &str, args: &[&str]) {
-        let path = self.bin.join(program);
-        let mut command = if is_root() {
-            let mut command = tokio::process::Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(path);
-            command
-        } else {
-            tokio::process::Command::new(path)
-        };
-        let output = command
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{program}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-
-    async fn start(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1",
-            self.port,
-            self.dir.path().display()
-        );
-        let log = self.dir.path().join("log").display().to_string();
-        let data = self.data();
-        self.run(
-            "pg_ctl",
-            &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
-        )
-        .await;
-    }
-
-    async fn stop(&self) {
-        let data = self.data();
-        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"])
-            .await;
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let mut command = if is_root() {
-            let mut command = std::process::Command::new("runuser");
-            command
-                .args(["-u", "postgres", "--"])
-                .arg(self.bin.join("pg_ctl"));
-            command
-        } else {
-            std::process::Command::new(self.bin.join("pg_ctl"))
-        };
-        let _ = command
-            .args(["-D", &self.data(), "-m", "immediate", "stop"])
-            .output();
-    }
-}
-
-fn is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|output| output.stdout.starts_with(b"0\n"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_recover_when_postgresql_restarts() {
     let Some(cluster) = OwnCluster::create().await else {
@@ -527,4 +411,106 @@ async fn instances_recover_when_postgresql_restarts() {
         published,
         "the subscription lived through the restart and missed nothing"
     );
+}
+
+/// A managed database that takes connections over TLS only: `sslmode` and `sslrootcert` in
+/// the URL reach every connection an instance opens (pool, listener and migrations), and
+/// certificates are checked as the mode says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_reach_postgresql_over_verified_tls() {
+    let certificates = Certificates::create().await;
+    let Some(cluster) = OwnCluster::create_with(|data| certificates.require_tls(data)).await else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs PostgreSQL's binaries"
+        );
+        eprintln!("skipped: PostgreSQL's binaries are not installed");
+        return;
+    };
+    let authority = certificates.authority();
+    let url = |host: &str, parameters: &str| {
+        format!(
+            "postgres://postgres@{host}:{}/postgres?hostaddr=127.0.0.1&{parameters}",
+            cluster.port
+        )
+    };
+    let migrate = async |url: String| {
+        let output = hub()
+            .args(["migrate"])
+            .env("DATABASE_URL", url)
+            .output()
+            .await
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+
+    let plain = migrate(url("localhost", "sslmode=disable")).await;
+    let unknown_authority = migrate(url("localhost", "sslmode=verify-full")).await;
+    let other_host = migrate(url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={authority}"),
+    ))
+    .await;
+    let any_host = migrate(url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={authority}"),
+    ))
+    .await;
+    let verified = DatabaseUrl::parse(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={authority}"),
+    ))
+    .unwrap();
+    let publisher = Instance::start(&verified, 600_000).await;
+    let relay = Instance::start(&verified, 600_000).await;
+    let db = Database::connect(&verified, &PoolOptions::default()).unwrap();
+    let (token, acb) = editor(&db).await;
+    let cursor = relay.data(&token, "{ liveCursor }", json!({})).await["liveCursor"].clone();
+    let mut socket = subscribe_at(
+        &relay.address,
+        Some(&token),
+        "subscription ($after: String) { postPublished(after: $after) { post { title } } }",
+        json!({ "after": cursor }),
+    )
+    .await;
+    publisher.publish(&token, &acb, "Over TLS").await;
+    let received = titles(&mut socket, 1).await;
+    let mut conn = db.conn().await.unwrap();
+    let plain_sessions = entities_hub::on_conn!(&mut conn, |c| {
+        diesel::sql_query(
+            "SELECT 1 FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE backend_type = 'client backend' AND NOT ssl",
+        )
+        .execute(c)
+        .await
+        .unwrap()
+    });
+
+    assert!(!plain.0, "the server refuses plain connections");
+    assert!(plain.1.contains("no encryption"), "{}", plain.1);
+    assert!(
+        !unknown_authority.0,
+        "a private authority is not trusted by default"
+    );
+    assert!(
+        unknown_authority.1.contains("UnknownIssuer"),
+        "{}",
+        unknown_authority.1
+    );
+    assert!(!other_host.0, "verify-full checks the host name");
+    assert!(
+        other_host.1.contains("not valid for name"),
+        "{}",
+        other_host.1
+    );
+    assert!(any_host.0, "verify-ca does not: {}", any_host.1);
+    assert_eq!(
+        received,
+        ["Over TLS"],
+        "the listener connected over TLS too"
+    );
+    assert_eq!(plain_sessions, 0);
 }

@@ -6,6 +6,7 @@ mod annual_reports;
 mod auth;
 mod calls;
 mod cli;
+mod cluster;
 mod database;
 mod directory;
 mod directory_management;
