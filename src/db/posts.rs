@@ -7,8 +7,8 @@ use diesel::dsl::{count_star, not};
 use diesel::sql_types::{Nullable, Timestamp};
 use diesel::{
     AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
-    NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable, Selectable,
-    SelectableHelper as _,
+    NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable,
+    QueryableByName, Selectable, SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
 
@@ -19,7 +19,7 @@ use super::{DbConn, DbError, PageRows, events};
 diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
 
 /// One row of `posts`, as stored.
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[derive(Clone, Debug, PartialEq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = posts)]
 pub struct PostRow {
     pub id: i64,
@@ -385,6 +385,63 @@ pub async fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<PostRow>, DbEr
         posts::table
             .filter(posts::id.eq_any(ids))
             .select(PostRow::as_select())
+            .load(c)
+            .await
+    })?;
+
+    Ok(rows)
+}
+
+/// The columns of [`PostRow`], for statements written in SQL.
+const POST_COLUMNS: &str = "id, organisation_id, author_id, kind, title, summary, body, \
+    visibility, status, starts_at, ends_at, time_zone, venue, online_url, registration_url, \
+    opens_at, deadline, eligibility, published_at, created_at, updated_at";
+
+/// The newest `limit` published posts of each organisation, newest first, in one statement;
+/// only `PUBLIC` ones unless `platform_visible`. Ordered by organisation, then newest first.
+///
+/// Placeholders are written `$n`, each once and in order, which both backends read (see
+/// `partnerships::first_partners`).
+pub async fn newest_published(
+    conn: &mut DbConn,
+    organisation_ids: &[i64],
+    platform_visible: bool,
+    limit: i64,
+) -> Result<Vec<PostRow>, DbError> {
+    if organisation_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=organisation_ids.len())
+        .map(|n| format!("${n}"))
+        .collect();
+    let visible = if platform_visible {
+        ""
+    } else {
+        "AND visibility = 'PUBLIC'"
+    };
+    // The ordering is `posts_organisation_listed`'s, so each organisation's newest posts
+    // are read from the index, and PostgreSQL stops reading one once `rn` passes the limit.
+    let sql = format!(
+        "SELECT {POST_COLUMNS} FROM ( \
+             SELECT {POST_COLUMNS}, ROW_NUMBER() OVER ( \
+                 PARTITION BY organisation_id \
+                 ORDER BY coalesce(published_at, created_at) DESC, id DESC) AS rn \
+             FROM posts \
+             WHERE organisation_id IN ({}) AND status = 'PUBLISHED' {visible} \
+         ) ranked \
+         WHERE rn <= ${} \
+         ORDER BY organisation_id, rn",
+        placeholders.join(", "),
+        organisation_ids.len() + 1,
+    );
+
+    let rows = crate::on_conn!(conn, |c| {
+        let mut query = diesel::sql_query(&sql).into_boxed();
+        for id in organisation_ids {
+            query = query.bind::<diesel::sql_types::BigInt, _>(*id);
+        }
+        query
+            .bind::<diesel::sql_types::BigInt, _>(limit)
             .load(c)
             .await
     })?;

@@ -206,6 +206,45 @@ pub async fn list_posts(
     Ok(Page::new(edges, args, window, rows.has_more))
 }
 
+/// The first pages, `size` long, of the published posts of each organisation, newest first,
+/// as `Organisation.posts` shows them unfiltered: in two statements (posts, tags) however
+/// many organisations. Every organisation asked for has a page, empty when it has no posts.
+pub async fn first_pages_of_organisations(
+    db: &Database,
+    actor: &Actor,
+    organisation_ids: &[i64],
+    size: i64,
+) -> Result<HashMap<i64, Page<Post>>, DomainError> {
+    let mut conn = db.conn().await?;
+    let platform_visible = permissions::may_read_platform_posts(actor);
+    let rows =
+        queries::newest_published(&mut conn, organisation_ids, platform_visible, size + 1).await?;
+    let cursors: Vec<String> = rows
+        .iter()
+        .map(|row| encode_post_cursor(&PostSortKey::PublishedAt.keyset_of(row, None)))
+        .collect();
+    let posts = with_tags(&mut conn, rows).await?;
+
+    let empty = || Page {
+        edges: Vec::new(),
+        has_previous_page: false,
+        has_next_page: false,
+    };
+    let mut pages: HashMap<i64, Page<Post>> =
+        organisation_ids.iter().map(|id| (*id, empty())).collect();
+    // Posts come by organisation, newest first; one beyond `size` says another page follows.
+    for (cursor, post) in cursors.into_iter().zip(posts) {
+        let page = pages.entry(post.organisation_id).or_insert_with(empty);
+        if page.edges.len() as i64 == size {
+            page.has_next_page = true;
+        } else {
+            page.edges.push((cursor, post));
+        }
+    }
+
+    Ok(pages)
+}
+
 /// How many posts the actor may see match a filter, in the ordering's scope.
 pub async fn count_posts(
     db: &Database,

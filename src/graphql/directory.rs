@@ -8,6 +8,7 @@ use super::error::ApiResult;
 use super::organisation::{
     AccreditationStatus, Country, EntityCategory, Organisation, OrganisationKind,
 };
+use super::post_query;
 use crate::db::Database;
 use crate::domain::directory::{self, DirectoryFilter, DirectoryOrder, DirectoryOrderField};
 use crate::domain::pagination::PageArgs;
@@ -142,6 +143,8 @@ impl DirectoryQuery {
         };
 
         let page = directory::list_organisations(db, &filter, order, &args).await?;
+        let ids: Vec<i64> = page.edges.iter().map(|(_, org)| org.id).collect();
+        post_query::preload_first_pages(ctx, &ids).await?;
 
         Ok(Connection::new(
             page,

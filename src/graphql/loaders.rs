@@ -10,6 +10,7 @@ use super::accreditation_document::{DocumentByIdLoader, DocumentLoader};
 use super::annual_report::{ReportDocumentByIdLoader, ReportDocumentLoader, ReportRecordLoader};
 use super::error::ApiError;
 use super::partnership::{FirstPartners, PartnerPageLoader, PartnershipLoader};
+use super::post_query::{FirstPosts, PostPageLoader};
 use crate::db::Database;
 use crate::domain::call_applications::{self, CallApplication};
 use crate::domain::membership::{self, Membership};
@@ -48,6 +49,9 @@ pub struct LoaderSet {
     pub partnerships: DataLoader<PartnershipLoader, HashMapCache>,
     /// First pages of partners, by organisation and page size (see `partnership::partners`).
     pub partner_pages: DataLoader<PartnerPageLoader, HashMapCache>,
+    /// First pages of organisations' posts, by organisation and page size (see
+    /// `post_query::list`).
+    pub post_pages: DataLoader<PostPageLoader, HashMapCache>,
     pub accreditation_applications: DataLoader<ApplicationLoader, HashMapCache>,
     pub accreditation_histories: DataLoader<HistoryLoader, HashMapCache>,
     /// The accreditation status changes of organisations, by organisation.
@@ -86,6 +90,11 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            post_pages: DataLoader::with_cache(
+                PostPageLoader(db.clone(), actor.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
             accreditation_applications: cached(ApplicationLoader(db.clone(), actor.clone())),
             accreditation_histories: cached(HistoryLoader(db.clone())),
             accreditation_status_changes: cached(StatusChangeLoader(db.clone())),
@@ -110,6 +119,7 @@ impl Loaders {
         self.unread_counts.clear::<i64>();
         self.partnerships.clear::<i64>();
         self.partner_pages.clear::<FirstPartners>();
+        self.post_pages.clear::<FirstPosts>();
         self.accreditation_applications.clear::<i64>();
         self.accreditation_histories.clear::<i64>();
         self.accreditation_status_changes.clear::<i64>();

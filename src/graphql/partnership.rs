@@ -199,7 +199,7 @@ fn nested_page_sizes(ctx: &Context<'_>) -> ApiResult<Vec<BTreeSet<i64>>> {
 
 /// The page size of a selected `partners` field that asks for a first page; `None` when it
 /// asks for another page, or for one it will refuse.
-fn first_page_size(selection: &SelectionField<'_>) -> ApiResult<Option<i64>> {
+pub(super) fn first_page_size(selection: &SelectionField<'_>) -> ApiResult<Option<i64>> {
     let arguments: HashMap<String, Value> = selection
         .arguments()
         .map_err(|error| ApiError::BadUserInput(error.message))?

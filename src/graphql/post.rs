@@ -1,10 +1,10 @@
 //! Posts in the graph: the `Post` interface, its three types, and their enums.
 
-use async_graphql::{Context, Enum, ID, Interface, Object};
+use async_graphql::{Context, Enum, ID, Interface, Lookahead, Object};
 use chrono::Utc;
 
 use super::call_application::CallApplication;
-use super::connection::{Connection, TotalCount, selects_in_nodes};
+use super::connection::{Connection, TotalCount};
 use super::error::{ApiError, ApiResult};
 use super::ids::NodeId;
 use super::loaders::Loaders;
@@ -351,7 +351,22 @@ impl From<model::Post> for Post {
 /// posts asks for, so that a page costs the same number of statements however the loaders'
 /// batching timing falls (see `membership::preload`).
 pub async fn preload(ctx: &Context<'_>, posts: &[model::Post]) -> ApiResult<()> {
-    let selects = |name: &str| selects_in_nodes(ctx, &[name]);
+    preload_selected(ctx, &[ctx.look_ahead()], posts).await
+}
+
+/// [`preload`] for pages of posts further down the selection: `connections` are the
+/// selected `posts` fields whose nodes are `posts`.
+pub async fn preload_selected(
+    ctx: &Context<'_>,
+    connections: &[Lookahead<'_>],
+    posts: &[model::Post],
+) -> ApiResult<()> {
+    let selects = |name: &str| {
+        connections.iter().any(|connection| {
+            connection.field("nodes").field(name).exists()
+                || connection.field("edges").field("node").field(name).exists()
+        })
+    };
     let loaders = ctx.data_unchecked::<Loaders>();
 
     if selects("organisation") {

@@ -1,17 +1,24 @@
 //! Finding posts: `posts` on `Query` and on every organisation, with their filter and order
 //! inputs.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use std::collections::{BTreeSet, HashMap};
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Enum, ID, InputObject, Lookahead, Object, Value};
 
 use super::connection::{Connection, TotalCount};
 use super::directory::OrderDirection;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::ids::organisation_ids;
+use super::loaders::Loaders;
 use super::organisation::Country;
-use super::post::{Post, PostKind, PostStatus, preload};
+use super::partnership::first_page_size;
+use super::post::{Post, PostKind, PostStatus, preload, preload_selected};
 use super::scalars::DateTime;
 use crate::db::Database;
-use crate::domain::pagination::PageArgs;
+use crate::domain::pagination::{Page, PageArgs};
+use crate::domain::partnerships::is_first_page;
+use crate::domain::post::Post as Model;
 use crate::domain::posts::{self, PostListFilter, PostOrder as DomainOrder};
 use crate::domain::user::Actor;
 
@@ -132,6 +139,7 @@ pub async fn list(
 ) -> ApiResult<Connection<Post>> {
     let db = ctx.data_unchecked::<Database>();
     let actor = ctx.data_unchecked::<Actor>();
+    let plain = filter.is_none() && order_by.is_none();
     let filter = filter.unwrap_or_default().into_domain(organisation)?;
     let order = order_by.map(DomainOrder::from).unwrap_or_default();
     let args = PageArgs {
@@ -141,7 +149,21 @@ pub async fn list(
         before,
     };
 
-    let page = posts::list_posts(db, actor, &filter, order, &args).await?;
+    // An organisation's newest posts, as a list of organisations shows them, come from a
+    // batch for all the organisations on the page (see `preload_first_pages`).
+    let page = match organisation {
+        Some(organisation_id) if plain && is_first_page(&args) => {
+            let size = args.window()?.limit;
+            let key = FirstPosts {
+                organisation_id,
+                size,
+            };
+            let loaders = ctx.data_unchecked::<Loaders>();
+            let page = loaders.post_pages.load_one(key).await?;
+            page.ok_or(ApiError::Internal)?
+        }
+        _ => posts::list_posts(db, actor, &filter, order, &args).await?,
+    };
     let loaded: Vec<_> = page.edges.iter().map(|(_, post)| post.clone()).collect();
     preload(ctx, &loaded).await?;
 
@@ -150,6 +172,95 @@ pub async fn list(
         TotalCount::Posts(filter, order),
         Post::from,
     ))
+}
+
+/// The first page of one organisation's posts, newest first and unfiltered, `size` long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FirstPosts {
+    pub organisation_id: i64,
+    pub size: i64,
+}
+
+/// Loads first pages of organisations' posts, two statements per page size among the keys.
+pub struct PostPageLoader(pub Database, pub Actor);
+
+impl Loader<FirstPosts> for PostPageLoader {
+    type Value = Page<Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[FirstPosts],
+    ) -> Result<HashMap<FirstPosts, Page<Model>>, ApiError> {
+        let mut by_size: HashMap<i64, Vec<i64>> = HashMap::new();
+        for key in keys {
+            by_size
+                .entry(key.size)
+                .or_default()
+                .push(key.organisation_id);
+        }
+
+        let mut pages = HashMap::with_capacity(keys.len());
+        for (size, ids) in by_size {
+            let loaded = posts::first_pages_of_organisations(&self.0, &self.1, &ids, size).await?;
+            pages.extend(loaded.into_iter().map(|(organisation_id, page)| {
+                let key = FirstPosts {
+                    organisation_id,
+                    size,
+                };
+                (key, page)
+            }));
+        }
+        Ok(pages)
+    }
+}
+
+/// Loads, in one batch per page size, the first pages of `posts` that the selection under a
+/// page of organisations asks for, and the organisations and authors on them, so that each
+/// organisation finds its page in the request's cache and a page of organisations with their
+/// posts costs the same number of statements at any size (see `membership::preload`).
+pub async fn preload_first_pages(ctx: &Context<'_>, organisation_ids: &[i64]) -> ApiResult<()> {
+    let look_ahead = ctx.look_ahead();
+    let selected: Vec<Lookahead<'_>> = [
+        look_ahead.field("nodes").field("posts"),
+        look_ahead.field("edges").field("node").field("posts"),
+    ]
+    .into_iter()
+    .filter(Lookahead::exists)
+    .collect();
+    let mut sizes = BTreeSet::new();
+    for posts in &selected {
+        for field in posts.selection_fields() {
+            let arguments = field
+                .arguments()
+                .map_err(|error| ApiError::BadUserInput(error.message))?;
+            let filtered = arguments.iter().any(|(name, value)| {
+                (name.as_str() == "filter" || name.as_str() == "orderBy") && *value != Value::Null
+            });
+            if !filtered {
+                sizes.extend(first_page_size(&field)?);
+            }
+        }
+    }
+    if sizes.is_empty() {
+        return Ok(());
+    }
+
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let mut loaded = Vec::new();
+    for size in sizes {
+        let keys = organisation_ids.iter().map(|&organisation_id| FirstPosts {
+            organisation_id,
+            size,
+        });
+        let pages = loaders.post_pages.load_many(keys).await?;
+        loaded.extend(
+            pages
+                .into_values()
+                .flat_map(|page| page.edges.into_iter().map(|(_, post)| post)),
+        );
+    }
+    preload_selected(ctx, &selected, &loaded).await
 }
 
 /// The entry point for posts on `Query`.

@@ -335,7 +335,131 @@ async fn a_page_of_posts_costs_a_fixed_number_of_statements(app: TestApp) {
     assert_eq!(costs, [6, 6], "statements for 10 and for 100 posts");
 }
 
+/// Writes `per_organisation` published posts for every organisation, straight into the
+/// database: a `PLATFORM` one newest, `PUBLIC` ones before it, each with two tags.
+async fn fill_every_organisation(app: &TestApp, per_organisation: usize) {
+    use diesel::QueryDsl as _;
+    use diesel_async::RunQueryDsl as _;
+    use entities_hub::db::schema::{organisations, users};
+    let mut conn = app.db.conn().await.unwrap();
+    let (ids, author) = entities_hub::on_conn!(&mut conn, |c| {
+        let ids: Vec<i64> = organisations::table
+            .select(organisations::id)
+            .order(organisations::id)
+            .load(c)
+            .await
+            .unwrap();
+        let author: i64 = users::table
+            .select(users::id)
+            .order(users::id)
+            .first(c)
+            .await
+            .unwrap();
+        (ids, author)
+    });
+    let mut rows = Vec::new();
+    for id in &ids {
+        for n in 0..per_organisation {
+            let visibility = if n + 1 == per_organisation {
+                "PLATFORM"
+            } else {
+                "PUBLIC"
+            };
+            // Hours differ across organisations, so their newest posts interleave.
+            rows.push(format!(
+                "({id}, {author}, 'NEWS', 'Post {id}-{n}', 'Body', '{visibility}', 'PUBLISHED', \
+                 '2026-06-{:02} {:02}:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                n + 1,
+                id % 24,
+            ));
+        }
+    }
+    let statements = [
+        format!(
+            "INSERT INTO posts (organisation_id, author_id, kind, title, body, visibility, \
+                 status, published_at, created_at, updated_at) VALUES {}",
+            rows.join(", ")
+        ),
+        "INSERT INTO post_tags (post_id, tag) SELECT id, 'common' FROM posts".to_owned(),
+        "INSERT INTO post_tags (post_id, tag) SELECT id, 'tag-' || (id % 5) FROM posts".to_owned(),
+    ];
+    for statement in statements {
+        entities_hub::on_conn!(&mut conn, |c| diesel::sql_query(&statement)
+            .execute(c)
+            .await
+            .unwrap());
+    }
+}
+
+const NESTED: &str = "query ($first: Int!) { organisations(first: $first) { nodes { id
+    posts(first: 10) { pageInfo { hasNextPage endCursor }
+      edges { cursor node { title publishedAt tags visibility author { displayName } } } } } } }";
+
+const ONE_ORGANISATION: &str = "query ($id: ID!, $after: String) {
+    posts(first: 10, after: $after, filter: {organisationIds: [$id]}) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { title publishedAt tags visibility author { displayName } } } } }";
+
+async fn organisations_with_their_newest_posts_cost_a_fixed_number_of_statements(app: TestApp) {
+    let member = member_of(&app, "acb", MemberRole::Editor).await;
+    fill_every_organisation(&app, 12).await;
+
+    let mut costs = Vec::new();
+    for size in [5, 25] {
+        let before = app.statements_sent().await;
+        app.data_as(&member, NESTED, json!({ "first": size })).await;
+        costs.push(app.statements_sent().await - before);
+    }
+
+    // Two to authenticate, the page of organisations, then the posts of all of them, their
+    // tags and their authors: one statement each.
+    assert_eq!(costs, [6, 6], "statements for 5 and for 25 organisations");
+}
+
+async fn nested_first_pages_match_each_organisations_own_list(app: TestApp) {
+    let member = member_of(&app, "acb", MemberRole::Editor).await;
+    fill_every_organisation(&app, 12).await;
+
+    for token in [Some(member.as_str()), None] {
+        let nested = match token {
+            Some(token) => app.data_as(token, NESTED, json!({ "first": 8 })).await,
+            None => app.data(NESTED, json!({ "first": 8 })).await,
+        };
+        let organisations = nested["organisations"]["nodes"].as_array().unwrap();
+        assert_eq!(organisations.len(), 8);
+        for organisation in organisations {
+            let variables = json!({ "id": organisation["id"] });
+            let alone = match token {
+                Some(token) => app.data_as(token, ONE_ORGANISATION, variables).await,
+                None => app.data(ONE_ORGANISATION, variables).await,
+            };
+            let page = &organisation["posts"];
+            assert_eq!(page, &alone["posts"], "signed in: {}", token.is_some());
+            assert_eq!(page["pageInfo"]["hasNextPage"], true);
+            let first = &page["edges"][0]["node"];
+            let expected = if token.is_some() {
+                "PLATFORM"
+            } else {
+                "PUBLIC"
+            };
+            assert_eq!(first["visibility"], expected, "{page}");
+
+            // The batch's cursors page on through the ordinary list.
+            let variables =
+                json!({ "id": organisation["id"], "after": page["pageInfo"]["endCursor"] });
+            let next = match token {
+                Some(token) => app.data_as(token, ONE_ORGANISATION, variables).await,
+                None => app.data(ONE_ORGANISATION, variables).await,
+            };
+            let rest = next["posts"]["edges"].as_array().unwrap().len();
+            assert_eq!(rest, if token.is_some() { 2 } else { 1 });
+        }
+    }
+}
+
 on_both_backends!(
+    organisations_with_their_newest_posts_cost_a_fixed_number_of_statements,
+    nested_first_pages_match_each_organisations_own_list,
     an_applicant_cannot_publish,
     a_draft_is_visible_only_to_its_organisation,
     platform_posts_reach_only_members,
