@@ -24,12 +24,40 @@ pub enum Command {
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Migrate, then load the sample directory (idempotent: run it as often as you like).
-    Seed,
+    Seed(SeedArgs),
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
     /// Manage accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+/// What `seed` loads beside the sample directory.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+pub struct SeedArgs {
+    /// Also load synthetic data at scale, for benchmarks: once, later runs leave it be.
+    /// Every synthetic user (`user1@synthetic.example` and on) has the password
+    /// "synthetic password".
+    #[arg(long)]
+    pub synthetic: bool,
+    /// Synthetic organisations.
+    #[arg(long, default_value_t = 1_000, requires = "synthetic")]
+    pub organisations: usize,
+    /// Synthetic users: at least one per organisation, each a member of one.
+    #[arg(long, default_value_t = 2_000, requires = "synthetic")]
+    pub users: usize,
+    /// Synthetic posts, spread over the organisations, two tags each.
+    #[arg(long, default_value_t = 50_000, requires = "synthetic")]
+    pub posts: usize,
+    /// Synthetic threads, each between two organisations.
+    #[arg(long, default_value_t = 10_000, requires = "synthetic")]
+    pub threads: usize,
+    /// Synthetic messages, spread over the threads.
+    #[arg(long, default_value_t = 100_000, requires = "synthetic")]
+    pub messages: usize,
+    /// The seed of the synthetic data: the same seed and sizes give the same rows.
+    #[arg(long, default_value_t = 1, requires = "synthetic")]
+    pub random_seed: u64,
 }
 
 /// Account management.

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use entities_hub::cli::{AdminCommand, Cli, Command};
+use entities_hub::cli::{AdminCommand, Cli, Command, SeedArgs};
 use entities_hub::config::Config;
+use entities_hub::db::{Database, synthetic};
 use entities_hub::domain::user::PlatformRole;
-use entities_hub::domain::{accounts, sample_directory};
+use entities_hub::domain::{accounts, password, sample_directory};
 use entities_hub::{graphql, http, startup, telemetry};
 
 #[tokio::main]
@@ -31,6 +32,44 @@ async fn main() -> ExitCode {
     }
 }
 
+async fn seed_synthetic(db: &Database, args: &SeedArgs) -> anyhow::Result<()> {
+    let sizes = synthetic::Sizes {
+        organisations: args.organisations,
+        users: args.users,
+        posts: args.posts,
+        threads: args.threads,
+        messages: args.messages,
+        seed: args.random_seed,
+    };
+    if sizes.organisations == 0 || sizes.users < sizes.organisations {
+        anyhow::bail!("--users must be at least --organisations, and both above zero");
+    }
+    let started = std::time::Instant::now();
+    let mut salt = [0_u8; 16];
+    salt[..8].copy_from_slice(&args.random_seed.to_le_bytes());
+    let hash = password::hash_with_salt(synthetic::PASSWORD, salt)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let loaded = synthetic::load(db, &sizes, &hash)
+        .await
+        .context("cannot load the synthetic data")?;
+    if loaded {
+        println!(
+            "synthetic data: {} organisations, {} users, {} posts, {} threads, {} messages \
+             in {:.1} s",
+            sizes.organisations,
+            sizes.users,
+            sizes.posts,
+            sizes.threads,
+            sizes.messages,
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("synthetic data: already there, left as it is");
+    }
+    Ok(())
+}
+
 async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
@@ -39,7 +78,7 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
             println!("{} is up to date", config.database_url);
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed(args) => {
             let db = startup::open_database(config).await?;
             let report = sample_directory::seed(&db)
                 .await
@@ -48,6 +87,9 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
                 "sample directory: {} inserted, {} updated, {} unchanged",
                 report.inserted, report.updated, report.unchanged
             );
+            if args.synthetic {
+                seed_synthetic(&db, &args).await?;
+            }
             Ok(())
         }
         Command::Schema => {

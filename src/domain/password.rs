@@ -12,11 +12,17 @@ const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lkZWNveWRlY295$5p
 
 /// Hashes a password as an Argon2id PHC string with a fresh salt.
 pub async fn hash(password: &str) -> Result<String, DomainError> {
+    let mut salt = [0_u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| DomainError::Internal(format!("no random numbers for a salt: {e}")))?;
+    hash_with_salt(password, salt).await
+}
+
+/// Hashes a password with the salt given: for synthetic data that must come out the same
+/// every time. Real passwords get [`hash`].
+pub async fn hash_with_salt(password: &str, salt: [u8; 16]) -> Result<String, DomainError> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut salt = [0_u8; 16];
-        getrandom::fill(&mut salt)
-            .map_err(|e| DomainError::Internal(format!("no random numbers for a salt: {e}")))?;
         let salt = SaltString::encode_b64(&salt)
             .map_err(|e| DomainError::Internal(format!("cannot encode a salt: {e}")))?;
         Argon2::default()

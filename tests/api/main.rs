@@ -26,5 +26,6 @@ mod post_lists;
 mod posts;
 mod schema_file;
 mod support;
+mod synthetic;
 mod threads;
 mod websocket;
