@@ -152,6 +152,16 @@ pub struct Options {
     )]
     pub max_query_aliases: usize,
 
+    /// How many parsed queries to keep, so that a repeated one skips parsing and
+    /// validation, and clients may send persisted queries by hash; 0 keeps none.
+    #[arg(
+        long,
+        env = "HUB_DOCUMENT_CACHE",
+        default_value_t = 1_000,
+        global = true
+    )]
+    pub document_cache: usize,
+
     /// Origins allowed to call the API from a browser, comma-separated; `*` allows any
     /// (without credentials).
     #[arg(long, env = "HUB_CORS_ORIGINS", default_value = "*", global = true)]

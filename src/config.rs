@@ -99,6 +99,7 @@ impl TryFrom<&Options> for Config {
                 depth: options.max_query_depth,
                 complexity: options.max_query_complexity,
                 aliases: options.max_query_aliases,
+                cached_documents: options.document_cache,
             },
             http: HttpConfig {
                 max_body_bytes: options.max_body_bytes,

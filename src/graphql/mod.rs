@@ -12,6 +12,7 @@ mod conversation_mutation;
 mod directory;
 mod directory_management;
 mod document;
+mod document_cache;
 mod error;
 mod field_order;
 mod ids;
@@ -32,6 +33,8 @@ mod user;
 mod user_error;
 mod websocket;
 
+use std::sync::Arc;
+
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::db::Database;
@@ -45,6 +48,7 @@ use crate::domain::token::TokenKeys;
 use crate::domain::user::Actor;
 
 pub use document::selected_operation;
+pub use document_cache::{CachedDocument, DocumentCache};
 pub use error::{ApiError, ApiResult};
 pub use field_order::restore_field_order;
 pub use loaders::Loaders;
@@ -92,6 +96,8 @@ pub struct QueryLimits {
     pub complexity: usize,
     /// Most aliased fields in one document.
     pub aliases: usize,
+    /// How many parsed documents to keep (see [`DocumentCache`]).
+    pub cached_documents: usize,
 }
 
 impl Default for QueryLimits {
@@ -100,6 +106,7 @@ impl Default for QueryLimits {
             depth: 32,
             complexity: 50_000,
             aliases: 64,
+            cached_documents: 1_000,
         }
     }
 }
@@ -126,6 +133,7 @@ pub fn schema(
     feeds: Feeds,
     limits: QueryLimits,
     reports: ReportSchedule,
+    documents: Arc<DocumentCache>,
 ) -> HubSchema {
     builder()
         .data(db)
@@ -134,6 +142,7 @@ pub fn schema(
         .data(feeds.posts)
         .data(feeds.conversations)
         .data(feeds.accreditation)
+        .extension(document_cache::CachedValidation(documents))
         .extension(document::AliasLimit(limits.aliases))
         .extension(websocket::ConnectionAuthentication)
         .limit_depth(limits.depth)

@@ -16,12 +16,15 @@ use http::header::{ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHE
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 use super::media::{ResponseMedia, negotiate};
 use super::{AppState, websocket};
 use crate::domain::accounts;
 use crate::domain::user::Actor;
-use crate::graphql::{ApiError, Loaders, restore_field_order, selected_operation};
+use crate::graphql::{
+    ApiError, CachedDocument, DocumentCache, Loaders, restore_field_order, selected_operation,
+};
 
 /// The operation a request ran, for the access log.
 #[derive(Clone, Debug)]
@@ -35,15 +38,19 @@ pub struct GetParams {
     operation_name: Option<String>,
     /// JSON-encoded, as the specification has it.
     variables: Option<String>,
+    /// JSON-encoded too; only `persistedQuery` is read.
+    extensions: Option<String>,
 }
 
-/// The body of a POST request.
+/// The body of a POST request. `query` may be left out when `extensions` names a persisted
+/// query.
 #[derive(Debug, Deserialize)]
 struct PostBody {
-    query: String,
+    query: Option<String>,
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
     variables: Option<Value>,
+    extensions: Option<Value>,
 }
 
 /// `GET /graphql`: queries only; mutations answer 405. A WebSocket upgrade goes to
@@ -74,26 +81,27 @@ pub async fn get(
             "the query string is malformed",
         );
     };
-    let Some(query) = params.query.filter(|query| !query.trim().is_empty()) else {
-        return request_error(StatusCode::BAD_REQUEST, media, "`query` is missing");
+    let json = |name: &str, text: Option<&str>| match text.map(serde_json::from_str::<Value>) {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some(value)),
+        Some(Err(_)) => Err(format!("`{name}` is not JSON")),
     };
-    let variables = match params
-        .variables
-        .as_deref()
-        .map(serde_json::from_str::<Value>)
-    {
-        None => None,
-        Some(Ok(variables)) => Some(variables),
-        Some(Err(_)) => {
-            return request_error(StatusCode::BAD_REQUEST, media, "`variables` is not JSON");
-        }
+    let parameters = json("variables", params.variables.as_deref())
+        .and_then(|variables| Ok((variables, json("extensions", params.extensions.as_deref())?)));
+    let (variables, extensions) = match parameters {
+        Ok(parameters) => parameters,
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
+    };
+    let document = match document(&state, params.query, extensions) {
+        Ok(document) => document,
+        Err(refusal) => return refusal.into_response(media),
     };
 
-    let request = match build_request(query, params.operation_name, variables) {
+    let request = match build_request(&document, params.operation_name, variables) {
         Ok(request) => request,
         Err(problem) => return request_error(StatusCode::BAD_REQUEST, media, problem),
     };
-    execute(state, media, &headers, true, request, None).await
+    execute(state, media, &headers, true, request, document, None).await
 }
 
 /// `POST /graphql` with a JSON body, or a GraphQL multipart request carrying uploads.
@@ -134,11 +142,16 @@ pub async fn post(
         }
     };
 
-    let request = match build_request(body.query, body.operation_name, body.variables) {
+    let document = match document(&state, body.query, body.extensions) {
+        Ok(document) => document,
+        Err(refusal) => return refusal.into_response(media),
+    };
+
+    let request = match build_request(&document, body.operation_name, body.variables) {
         Ok(request) => request,
         Err(problem) => return request_error(StatusCode::BAD_REQUEST, media, problem),
     };
-    execute(state, media, &headers, false, request, None).await
+    execute(state, media, &headers, false, request, document, None).await
 }
 
 /// A GraphQL multipart request (files with the operation that uses them). Only for a
@@ -199,8 +212,12 @@ async fn multipart(
         let message = format!("the query may have at most {} bytes", limits.json);
         return request_error(StatusCode::PAYLOAD_TOO_LARGE, media, &message);
     }
+    let document = match state.documents.parse(&request.query) {
+        Ok(document) => document,
+        Err(error) => return graphql_request_errors(media, vec![error], "GRAPHQL_PARSE_FAILED"),
+    };
 
-    execute(state, media, headers, false, request, Some(actor)).await
+    execute(state, media, headers, false, request, document, Some(actor)).await
 }
 
 /// How many files one multipart request may carry.
@@ -239,9 +256,79 @@ fn has_media_type(headers: &HeaderMap, media_type: &str) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(media_type))
 }
 
+/// The parsed document a GET or a JSON POST asks to run: the `query` it sends, or the one
+/// its persisted query's hash names (automatic persisted queries, version 1). A client
+/// that sends only a hash the server does not know gets `PERSISTED_QUERY_NOT_FOUND`, and
+/// sends the hash again with the query.
+fn document(
+    state: &AppState,
+    query: Option<String>,
+    extensions: Option<Value>,
+) -> Result<Arc<CachedDocument>, Refusal> {
+    let query = query.filter(|query| !query.trim().is_empty());
+    let persisted = extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("persistedQuery"));
+    let Some(persisted) = persisted else {
+        let query = query.ok_or(Refusal::QueryMissing)?;
+        return state.documents.parse(&query).map_err(Refusal::Unparsable);
+    };
+    let hash = match (persisted.get("version"), persisted.get("sha256Hash")) {
+        (Some(version), Some(Value::String(hash))) if version == 1 => hash,
+        _ => return Err(Refusal::MalformedPersistedQuery),
+    };
+    match query {
+        Some(query) if DocumentCache::hash_matches(&query, hash) => {
+            state.documents.parse(&query).map_err(Refusal::Unparsable)
+        }
+        Some(_) => Err(Refusal::HashMismatch),
+        None => state
+            .documents
+            .persisted(hash)
+            .ok_or(Refusal::PersistedQueryNotFound),
+    }
+}
+
+/// Why a request names no document to run.
+enum Refusal {
+    QueryMissing,
+    MalformedPersistedQuery,
+    HashMismatch,
+    PersistedQueryNotFound,
+    Unparsable(ServerError),
+}
+
+impl Refusal {
+    fn into_response(self, media: ResponseMedia) -> Response {
+        let request_errors = |message: &str, code| {
+            graphql_request_errors(media, vec![ServerError::new(message, None)], code)
+        };
+        match self {
+            Refusal::QueryMissing => {
+                request_error(StatusCode::BAD_REQUEST, media, "`query` is missing")
+            }
+            Refusal::MalformedPersistedQuery => {
+                let message = "`persistedQuery` must be {\"version\": 1, \"sha256Hash\": \"…\"}";
+                request_error(StatusCode::BAD_REQUEST, media, message)
+            }
+            Refusal::HashMismatch => request_errors(
+                "provided sha does not match query",
+                "PERSISTED_QUERY_HASH_MISMATCH",
+            ),
+            // The message is the one Apollo's clients look for.
+            Refusal::PersistedQueryNotFound => {
+                request_errors("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            }
+            Refusal::Unparsable(error) => {
+                graphql_request_errors(media, vec![error], "GRAPHQL_PARSE_FAILED")
+            }
+        }
+    }
+}
+
 /// The request of a GET or a JSON POST, or what is wrong with it.
 fn build_request(
-    query: String,
+    document: &CachedDocument,
     operation_name: Option<String>,
     variables: Option<Value>,
 ) -> Result<async_graphql::Request, &'static str> {
@@ -250,21 +337,22 @@ fn build_request(
         Some(variables @ Value::Object(_)) => Variables::from_json(variables),
         Some(_) => return Err("`variables` must be an object"),
     };
-    let mut request = async_graphql::Request::new(query).variables(variables);
+    let mut request = async_graphql::Request::new(document.query.clone()).variables(variables);
     if let Some(name) = operation_name {
         request = request.operation_name(name);
     }
     Ok(request)
 }
 
-/// Runs a request, as the actor already authenticated if given, else as the one its
-/// headers name.
+/// Runs a request whose query parsed to `cached`, as the actor already authenticated if
+/// given, else as the one its headers name.
 async fn execute(
     state: AppState,
     media: ResponseMedia,
     headers: &HeaderMap,
     over_get: bool,
     mut request: async_graphql::Request,
+    cached: Arc<CachedDocument>,
     actor: Option<Actor>,
 ) -> Response {
     if forges_uploads(&request) {
@@ -273,12 +361,11 @@ async fn execute(
     }
     let operation_name = request.operation_name.clone();
 
-    // Parse once here to see what the operation is; execution reuses the parsed document.
-    let document = match request.parsed_query() {
-        Ok(document) => document.clone(),
-        Err(error) => return graphql_request_errors(media, vec![error], "GRAPHQL_PARSE_FAILED"),
-    };
-    let operation = selected_operation(&document, operation_name.as_deref());
+    // Execution takes the document already parsed, and skips validation when the same
+    // document, operation and variables passed it before.
+    request.set_parsed_query(cached.document.clone());
+    let document = &cached.document;
+    let operation = selected_operation(document, operation_name.as_deref());
     let name = operation.and_then(|(name, _)| name).map(str::to_owned);
     if over_get && operation.is_some_and(|(_, operation)| operation.ty == OperationType::Mutation) {
         let mut response = request_error(
@@ -299,9 +386,17 @@ async fn execute(
             Err(response) => return response,
         },
     };
-    let request = request.data(Loaders::new(&state.db, &actor)).data(actor);
+    let mut request = request.data(Loaders::new(&state.db, &actor)).data(actor);
+    let key = state.documents.validation_key(
+        &cached.query,
+        operation_name.as_deref(),
+        &request.variables,
+    );
+    if let Some(key) = key {
+        request = request.data(key);
+    }
     let mut response = state.schema.execute(request).await;
-    restore_field_order(&document, operation_name.as_deref(), &mut response.data);
+    restore_field_order(document, operation_name.as_deref(), &mut response.data);
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());

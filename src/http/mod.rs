@@ -26,7 +26,7 @@ use crate::config::{CorsOrigins, HttpConfig};
 use crate::db::Database;
 use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
-use crate::graphql::HubSchema;
+use crate::graphql::{DocumentCache, HubSchema};
 
 pub use metrics::Metrics;
 
@@ -45,6 +45,8 @@ pub struct AppState {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Whether the server is shutting down, which WebSockets watch.
     pub closing: Closing,
+    /// Documents parsed and validated before, and persisted queries.
+    pub documents: Arc<DocumentCache>,
 }
 
 /// How many multipart requests are read at once; the others wait their turn.
@@ -60,7 +62,13 @@ pub struct BodyLimits {
 }
 
 impl AppState {
-    pub fn new(db: Database, schema: HubSchema, tokens: TokenKeys, feed: PostFeed) -> Self {
+    pub fn new(
+        db: Database,
+        schema: HubSchema,
+        tokens: TokenKeys,
+        feed: PostFeed,
+        documents: Arc<DocumentCache>,
+    ) -> Self {
         Self {
             db,
             schema,
@@ -73,6 +81,7 @@ impl AppState {
             },
             uploads: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
             closing: Closing::default(),
+            documents,
         }
     }
 }

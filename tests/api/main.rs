@@ -21,6 +21,7 @@ mod members;
 mod node;
 mod pagination;
 mod partnerships;
+mod persisted_queries;
 mod playground;
 mod post_lists;
 mod posts;
