@@ -2,9 +2,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
+use diesel::sql_types::{Array, BigInt, Text};
 use diesel::{
     ExpressionMethods as _, Insertable, OptionalExtension as _, QueryDsl as _, Queryable,
-    Selectable, SelectableHelper as _,
+    QueryableByName, Selectable, SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
 
@@ -18,7 +19,7 @@ use super::{DbConn, DbError, PageRows, events};
 pub const SEND_LOCK_SPACE: i64 = 0x6d73_6700_0000_0000;
 
 /// One row of `messages`, as stored.
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[derive(Clone, Debug, PartialEq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: i64,
@@ -153,17 +154,75 @@ pub async fn page_of_thread(
     Ok(PageRows::from_extra_row(rows, limit, from_end))
 }
 
-/// How many messages a thread holds, tombstones included.
-pub async fn count_of_thread(conn: &mut DbConn, thread_id: i64) -> Result<i64, DbError> {
-    let total = crate::on_conn!(conn, |c| {
+/// The first `limit` messages of each thread (the last, with `from_end`), in one statement,
+/// ordered by thread and then oldest first (newest first, with `from_end`). Each thread's messages are read from the index
+/// on `(thread_id, id)` and the reading stops at `limit`, as in `posts::newest_published`.
+pub async fn first_of_threads(
+    conn: &mut DbConn,
+    thread_ids: &[i64],
+    limit: i64,
+    from_end: bool,
+) -> Result<Vec<MessageRow>, DbError> {
+    if thread_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let direction = if from_end { "DESC" } else { "ASC" };
+    let first = format!(
+        "FROM messages AS first \
+         WHERE first.thread_id = listed.id ORDER BY first.id {direction} LIMIT $2"
+    );
+    let order = format!("ORDER BY messages.thread_id, messages.id {direction}");
+    let rows = match conn {
+        DbConn::Pg(c) => {
+            let sql = format!(
+                "SELECT messages.* FROM unnest($1::int8[]) AS listed(id) \
+                 CROSS JOIN LATERAL (SELECT {MESSAGE_COLUMNS} {first}) AS messages {order}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Array<BigInt>, _>(thread_ids)
+                .bind::<BigInt, _>(limit)
+                .load(&mut **c)
+                .await?
+        }
+        DbConn::Sqlite(c) => {
+            let columns = MESSAGE_COLUMNS.replace(", ", ", messages.");
+            let ids = serde_json::to_string(thread_ids).unwrap_or_else(|_| "[]".into());
+            let sql = format!(
+                "SELECT messages.{columns} \
+                 FROM (SELECT value AS id FROM json_each($1)) AS listed \
+                 JOIN messages ON messages.id IN (SELECT first.id {first}) {order}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(ids)
+                .bind::<BigInt, _>(limit)
+                .load(&mut **c)
+                .await?
+        }
+    };
+
+    Ok(rows)
+}
+
+/// The columns of [`MessageRow`], for statements written in SQL.
+const MESSAGE_COLUMNS: &str =
+    "id, thread_id, author_id, organisation_id, body, sent_at, edited_at, deleted_at";
+
+/// How many messages each of these threads holds, tombstones included; threads without
+/// messages are absent.
+pub async fn counts_of_threads(
+    conn: &mut DbConn,
+    thread_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, DbError> {
+    let counts = crate::on_conn!(conn, |c| {
         messages::table
-            .filter(messages::thread_id.eq(thread_id))
-            .select(count_star())
-            .get_result(c)
+            .filter(messages::thread_id.eq_any(thread_ids))
+            .group_by(messages::thread_id)
+            .select((messages::thread_id, count_star()))
+            .load(c)
             .await
     })?;
 
-    Ok(total)
+    Ok(counts)
 }
 
 /// Loads the messages with these ids; unknown ids are skipped.

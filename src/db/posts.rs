@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, not};
-use diesel::sql_types::{Nullable, Timestamp};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
 use diesel::{
     AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
     NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable,
@@ -400,8 +400,10 @@ const POST_COLUMNS: &str = "id, organisation_id, author_id, kind, title, summary
 /// The newest `limit` published posts of each organisation, newest first, in one statement;
 /// only `PUBLIC` ones unless `platform_visible`. Ordered by organisation, then newest first.
 ///
-/// Placeholders are written `$n`, each once and in order, which both backends read (see
-/// `partnerships::first_partners`).
+/// Each organisation's posts are read from `posts_organisation_listed`, newest first, and the
+/// reading stops at `limit`: a busy organisation costs no more than a quiet one. The ids go
+/// in as one parameter (an array, or a JSON list on SQLite), so the statement's text, and
+/// its prepared form, are the same for any number of organisations.
 pub async fn newest_published(
     conn: &mut DbConn,
     organisation_ids: &[i64],
@@ -411,40 +413,47 @@ pub async fn newest_published(
     if organisation_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=organisation_ids.len())
-        .map(|n| format!("${n}"))
-        .collect();
     let visible = if platform_visible {
         ""
     } else {
-        "AND visibility = 'PUBLIC'"
+        "AND newest.visibility = 'PUBLIC'"
     };
-    // The ordering is `posts_organisation_listed`'s, so each organisation's newest posts
-    // are read from the index, and PostgreSQL stops reading one once `rn` passes the limit.
-    let sql = format!(
-        "SELECT {POST_COLUMNS} FROM ( \
-             SELECT {POST_COLUMNS}, ROW_NUMBER() OVER ( \
-                 PARTITION BY organisation_id \
-                 ORDER BY coalesce(published_at, created_at) DESC, id DESC) AS rn \
-             FROM posts \
-             WHERE organisation_id IN ({}) AND status = 'PUBLISHED' {visible} \
-         ) ranked \
-         WHERE rn <= ${} \
-         ORDER BY organisation_id, rn",
-        placeholders.join(", "),
-        organisation_ids.len() + 1,
+    let newest = format!(
+        "FROM posts AS newest \
+         WHERE newest.organisation_id = listed.id AND newest.status = 'PUBLISHED' {visible} \
+         ORDER BY coalesce(newest.published_at, newest.created_at) DESC, newest.id DESC \
+         LIMIT $2"
     );
-
-    let rows = crate::on_conn!(conn, |c| {
-        let mut query = diesel::sql_query(&sql).into_boxed();
-        for id in organisation_ids {
-            query = query.bind::<diesel::sql_types::BigInt, _>(*id);
+    let order = "ORDER BY posts.organisation_id, \
+                 coalesce(posts.published_at, posts.created_at) DESC, posts.id DESC";
+    let rows = match conn {
+        DbConn::Pg(c) => {
+            let sql = format!(
+                "SELECT posts.* FROM unnest($1::int8[]) AS listed(id) \
+                 CROSS JOIN LATERAL (SELECT {POST_COLUMNS} {newest}) AS posts {order}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Array<BigInt>, _>(organisation_ids)
+                .bind::<BigInt, _>(limit)
+                .load(&mut **c)
+                .await?
         }
-        query
-            .bind::<diesel::sql_types::BigInt, _>(limit)
-            .load(c)
-            .await
-    })?;
+        DbConn::Sqlite(c) => {
+            // SQLite has no LATERAL; a correlated `IN` with a LIMIT does the same.
+            let columns = POST_COLUMNS.replace(", ", ", posts.");
+            let ids = serde_json::to_string(organisation_ids).unwrap_or_else(|_| "[]".into());
+            let sql = format!(
+                "SELECT posts.{columns} \
+                 FROM (SELECT value AS id FROM json_each($1)) AS listed \
+                 JOIN posts ON posts.id IN (SELECT newest.id {newest}) {order}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(ids)
+                .bind::<BigInt, _>(limit)
+                .load(&mut **c)
+                .await?
+        }
+    };
 
     Ok(rows)
 }

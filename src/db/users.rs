@@ -8,7 +8,7 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl as _;
 
-use super::memberships::{InvitationRow, NewMembership};
+use super::memberships::{InvitationRow, MembershipRow, NewMembership};
 use super::schema::{invitations, memberships, sign_in_throttles, users};
 use super::{DbConn, DbError};
 
@@ -65,6 +65,32 @@ pub async fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<UserRow>, DbEr
     })?;
 
     Ok(rows)
+}
+
+/// Loads a user with their memberships in one statement, for authenticating a request.
+pub async fn with_memberships(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<Option<(UserRow, Vec<MembershipRow>)>, DbError> {
+    let rows: Vec<(UserRow, Option<MembershipRow>)> = crate::on_conn!(conn, |c| {
+        users::table
+            .left_join(memberships::table)
+            .filter(users::id.eq(id))
+            .order_by(memberships::id)
+            .select((UserRow::as_select(), Option::<MembershipRow>::as_select()))
+            .load(c)
+            .await
+    })?;
+
+    let mut rows = rows.into_iter();
+    let Some((user, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let memberships = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, row)| row))
+        .collect();
+    Ok(Some((user, memberships)))
 }
 
 /// Loads the user with this (lower-cased) e-mail address.

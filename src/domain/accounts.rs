@@ -9,7 +9,7 @@ use super::permissions;
 use super::token::TokenKeys;
 use super::user::{Actor, PlatformRole, User};
 use super::validation::{check_name, check_new_password, normalise_email};
-use crate::db::{self, Database, memberships, users};
+use crate::db::{self, Database, users};
 
 /// Why a user could not be created.
 #[derive(Debug, PartialEq, Eq)]
@@ -90,14 +90,13 @@ pub async fn authenticate(
 /// The actor a user is now, with their roles; `None` if the user is gone or disabled.
 pub async fn actor_for(db: &Database, user_id: i64) -> Result<Option<Actor>, DomainError> {
     let mut conn = db.conn().await?;
-    let row = users::by_ids(&mut conn, &[user_id]).await?.pop();
-    let user = match row {
-        Some(row) if !row.disabled => User::try_from(row)?,
+    let (user, memberships) = match users::with_memberships(&mut conn, user_id).await? {
+        Some((row, memberships)) if !row.disabled => (User::try_from(row)?, memberships),
         _ => return Ok(None),
     };
 
     let mut roles = HashMap::new();
-    for row in memberships::of_users(&mut conn, &[user_id]).await? {
+    for row in memberships {
         let membership = Membership::try_from(row)?;
         roles.insert(membership.organisation_id, membership.role);
     }

@@ -7,13 +7,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::DomainError;
 use super::conversation_feed::ConversationFeed;
-use super::pagination::{Page, PageArgs, encode_id_cursor};
+use super::pagination::{Page, PageArgs, Window, encode_id_cursor};
 use super::threads::{Thread, ThreadKind, threads_by_ids, visible_threads};
 use super::user::Actor;
 use super::validation::FieldProblem;
 use crate::db::messages::{self as queries, MessageRow, NewMessage};
 use crate::db::threads::{self as thread_queries, Sent};
-use crate::db::{self, Database};
+use crate::db::{self, Database, PageRows};
 
 /// The longest message, in characters.
 pub const MAX_MESSAGE_LENGTH: usize = 20_000;
@@ -239,11 +239,48 @@ pub async fn messages_of(
     Ok(Page::new(edges, args, window, rows.has_more))
 }
 
-/// How many messages a thread holds, tombstones included.
-pub async fn count_messages(db: &Database, thread_id: i64) -> Result<i64, DomainError> {
+/// The first page of each of these threads' messages, by thread, all in one statement: for
+/// pages without cursors, `window` long, of threads the actor was already shown.
+pub async fn first_pages_of_threads(
+    db: &Database,
+    thread_ids: &[i64],
+    window: Window,
+) -> Result<HashMap<i64, Page<Message>>, DomainError> {
     let mut conn = db.conn().await?;
+    let rows =
+        queries::first_of_threads(&mut conn, thread_ids, window.limit + 1, window.from_end).await?;
+    let mut by_thread: HashMap<i64, Vec<MessageRow>> =
+        thread_ids.iter().map(|&id| (id, Vec::new())).collect();
+    for row in rows {
+        by_thread.entry(row.thread_id).or_default().push(row);
+    }
+    let no_cursors = PageArgs::default();
 
-    Ok(queries::count_of_thread(&mut conn, thread_id).await?)
+    Ok(by_thread
+        .into_iter()
+        .map(|(thread_id, rows)| {
+            let rows = PageRows::from_extra_row(rows, window.limit, window.from_end);
+            let edges = rows
+                .rows
+                .into_iter()
+                .map(|row| (encode_id_cursor(row.id), Message::from(row)))
+                .collect();
+            let page = Page::new(edges, &no_cursors, window, rows.has_more);
+            (thread_id, page)
+        })
+        .collect())
+}
+
+/// How many messages each of these threads holds, tombstones included, by thread; for
+/// threads the actor was already shown.
+pub async fn counts_of_threads(
+    db: &Database,
+    thread_ids: &[i64],
+) -> Result<HashMap<i64, i64>, DomainError> {
+    let mut conn = db.conn().await?;
+    let counts = queries::counts_of_threads(&mut conn, thread_ids).await?;
+
+    Ok(thread_ids.iter().map(|&id| (id, 0)).chain(counts).collect())
 }
 
 /// The messages with these ids that the actor may see, by id.

@@ -23,7 +23,7 @@ pub struct PageArgs {
 }
 
 /// Which rows to take from the range the cursors leave.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Window {
     pub limit: i64,
     /// The last `limit` rows rather than the first.

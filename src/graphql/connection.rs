@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 
 use super::error::ApiResult;
+use super::loaders::Loaders;
 use crate::db::Database;
 use crate::db::call_applications::ApplicationScope;
 use crate::domain::annual_reports::{ReportSchedule, YearQuery};
@@ -13,9 +14,7 @@ use crate::domain::pagination::Page;
 use crate::domain::posts::{self, PostListFilter, PostOrder};
 use crate::domain::threads::{self, InboxFilter};
 use crate::domain::user::Actor;
-use crate::domain::{
-    accreditation, annual_reports, call_applications, membership, messages, partnerships,
-};
+use crate::domain::{accreditation, annual_reports, call_applications, membership, partnerships};
 
 /// Whether the selection of the connection being resolved asks, under `nodes` or
 /// `edges.node`, for the field at `path`: what a preload must fetch for the whole page.
@@ -75,7 +74,11 @@ impl TotalCount {
                 let actor = ctx.data_unchecked::<Actor>();
                 Ok(threads::count_inbox(db, actor, *filter).await?)
             }
-            Self::Messages(thread_id) => Ok(messages::count_messages(db, *thread_id).await?),
+            Self::Messages(thread_id) => {
+                let loaders = ctx.data_unchecked::<Loaders>();
+                let count = loaders.message_counts.load_one(*thread_id).await?;
+                Ok(count.unwrap_or(0))
+            }
             Self::AccreditationApplications(scope) => {
                 let actor = ctx.data_unchecked::<Actor>();
                 Ok(accreditation::count_applications(db, actor, scope).await?)

@@ -11,6 +11,7 @@ use super::annual_report::{ReportDocumentByIdLoader, ReportDocumentLoader, Repor
 use super::error::ApiError;
 use super::partnership::{FirstPartners, PartnerPageLoader, PartnershipLoader};
 use super::post_query::{FirstPosts, PostPageLoader};
+use super::thread::{FirstMessages, MessageCountLoader, MessagePageLoader};
 use crate::db::Database;
 use crate::domain::call_applications::{self, CallApplication};
 use crate::domain::membership::{self, Membership};
@@ -52,6 +53,10 @@ pub struct LoaderSet {
     /// First pages of organisations' posts, by organisation and page size (see
     /// `post_query::list`).
     pub post_pages: DataLoader<PostPageLoader, HashMapCache>,
+    /// First pages of threads' messages, by thread and page shape (see `Thread.messages`).
+    pub message_pages: DataLoader<MessagePageLoader, HashMapCache>,
+    /// How many messages each thread holds, for `totalCount`.
+    pub message_counts: DataLoader<MessageCountLoader, HashMapCache>,
     pub accreditation_applications: DataLoader<ApplicationLoader, HashMapCache>,
     pub accreditation_histories: DataLoader<HistoryLoader, HashMapCache>,
     /// The accreditation status changes of organisations, by organisation.
@@ -95,6 +100,12 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            message_pages: DataLoader::with_cache(
+                MessagePageLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            message_counts: cached(MessageCountLoader(db.clone())),
             accreditation_applications: cached(ApplicationLoader(db.clone(), actor.clone())),
             accreditation_histories: cached(HistoryLoader(db.clone())),
             accreditation_status_changes: cached(StatusChangeLoader(db.clone())),
@@ -120,6 +131,8 @@ impl Loaders {
         self.partnerships.clear::<i64>();
         self.partner_pages.clear::<FirstPartners>();
         self.post_pages.clear::<FirstPosts>();
+        self.message_pages.clear::<FirstMessages>();
+        self.message_counts.clear::<i64>();
         self.accreditation_applications.clear::<i64>();
         self.accreditation_histories.clear::<i64>();
         self.accreditation_status_changes.clear::<i64>();

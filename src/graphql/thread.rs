@@ -1,5 +1,8 @@
 //! Conversations in the graph: `Thread` and `Message`, and the inbox.
 
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 
 use super::connection::{Connection, TotalCount, selects_in_nodes};
@@ -12,7 +15,7 @@ use super::user::User;
 use crate::db::Database;
 use crate::domain::markdown;
 use crate::domain::messages::{self as message_model, Message as MessageModel};
-use crate::domain::pagination::PageArgs;
+use crate::domain::pagination::{Page, PageArgs, Window};
 use crate::domain::threads::{self as model, InboxFilter as DomainInboxFilter};
 use crate::domain::user::Actor;
 
@@ -121,6 +124,7 @@ impl Thread {
         #[graphql(desc = "End before the message with this cursor.")] before: Option<String>,
     ) -> ApiResult<Connection<Message>> {
         let db = ctx.data_unchecked::<Database>();
+        let loaders = ctx.data_unchecked::<Loaders>();
         let args = PageArgs {
             first,
             after,
@@ -128,16 +132,87 @@ impl Thread {
             before,
         };
 
-        let page = message_model::messages_of(db, &self.0, &args).await?;
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let authors = page.edges.iter().map(|(_, message)| message.author_id);
-        loaders.users.load_many(authors).await?;
+        // A first page is loaded with the other threads' first pages, in one statement.
+        let page = if args.after.is_none() && args.before.is_none() {
+            let window = args.window()?;
+            let key = FirstMessages {
+                thread_id: self.0.id,
+                size: window.limit,
+                from_end: window.from_end,
+            };
+            let page = loaders.message_pages.load_one(key).await?;
+            page.ok_or(ApiError::Internal)?
+        } else {
+            message_model::messages_of(db, &self.0, &args).await?
+        };
+        if selects_in_nodes(ctx, &["author"]) {
+            let authors = page.edges.iter().map(|(_, message)| message.author_id);
+            loaders.users.load_many(authors).await?;
+        }
 
         Ok(Connection::new(
             page,
             TotalCount::Messages(self.0.id),
             Message,
         ))
+    }
+}
+
+/// The first (or, `from_end`, the last) `size` messages of one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FirstMessages {
+    pub thread_id: i64,
+    pub size: i64,
+    pub from_end: bool,
+}
+
+/// Loads first pages of threads' messages, one statement per page shape among the keys.
+/// Only threads already shown to the actor reach it.
+pub struct MessagePageLoader(pub Database);
+
+impl Loader<FirstMessages> for MessagePageLoader {
+    type Value = Page<MessageModel>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[FirstMessages],
+    ) -> Result<HashMap<FirstMessages, Page<MessageModel>>, ApiError> {
+        let mut by_window: HashMap<Window, Vec<i64>> = HashMap::new();
+        for key in keys {
+            let window = Window {
+                limit: key.size,
+                from_end: key.from_end,
+            };
+            by_window.entry(window).or_default().push(key.thread_id);
+        }
+
+        let mut pages = HashMap::with_capacity(keys.len());
+        for (window, ids) in by_window {
+            let loaded = message_model::first_pages_of_threads(&self.0, &ids, window).await?;
+            pages.extend(loaded.into_iter().map(|(thread_id, page)| {
+                let key = FirstMessages {
+                    thread_id,
+                    size: window.limit,
+                    from_end: window.from_end,
+                };
+                (key, page)
+            }));
+        }
+        Ok(pages)
+    }
+}
+
+/// Counts the messages of threads, tombstones included. Only threads already shown to the
+/// actor reach it.
+pub struct MessageCountLoader(pub Database);
+
+impl Loader<i64> for MessageCountLoader {
+    type Value = i64;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, ApiError> {
+        Ok(message_model::counts_of_threads(&self.0, ids).await?)
     }
 }
 

@@ -214,7 +214,66 @@ async fn events_sort_by_start_and_filter_by_range(app: TestApp) {
     assert_eq!(cursor_of_other_order, "BAD_USER_INPUT");
 }
 
+async fn a_search_costs_the_same_statements_at_any_page_size(app: TestApp) {
+    let editors = [
+        member_of(&app, "acb", MemberRole::Editor).await,
+        member_of(&app, "adf", MemberRole::Editor).await,
+    ];
+    for i in 0..24 {
+        let (token, slug) = if i % 2 == 0 {
+            (&editors[0], "acb")
+        } else {
+            (&editors[1], "adf")
+        };
+        let input = json!({ "kind": "NEWS", "title": format!("Mangrove study {i}"),
+            "tags": ["coast", format!("site-{}", i % 5)] });
+        published(&app, token, slug, input).await;
+    }
+    published(
+        &app,
+        &editors[0],
+        "acb",
+        json!({ "kind": "NEWS", "title": "Unrelated" }),
+    )
+    .await;
+    let query = "query ($first: Int!) { posts(first: $first,
+        filter: {search: \"mangrove\"}) { nodes { title tags organisation { name }
+        author { displayName } } } }";
+
+    let mut costs = Vec::new();
+    for size in [5, 20] {
+        let before = app.statements_sent().await;
+        let data = app
+            .data_as(&editors[0], query, json!({ "first": size }))
+            .await;
+        costs.push(app.statements_sent().await - before);
+        let nodes = data["posts"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), size);
+        for node in nodes {
+            assert!(
+                node["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Mangrove study")
+            );
+            assert_eq!(node["tags"].as_array().unwrap().len(), 2, "{node}");
+            assert_eq!(node["author"]["displayName"], "Member", "{node}");
+            assert!(node["organisation"]["name"].is_string(), "{node}");
+        }
+    }
+
+    // One to authenticate, the page, its tags, its organisations, its authors; SQLite asks
+    // its full-text index first, in a statement of its own.
+    let expected = if app.db.is_sqlite() { 6 } else { 5 };
+    assert_eq!(
+        costs,
+        [expected, expected],
+        "statements for 5 and for 20 posts"
+    );
+}
+
 on_both_backends!(
+    a_search_costs_the_same_statements_at_any_page_size,
     search_ranks_a_title_match_above_a_body_match,
     posts_filter_by_kind_tag_country_and_organisation,
     events_sort_by_start_and_filter_by_range

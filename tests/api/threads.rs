@@ -1,6 +1,8 @@
 //! Conversations over HTTP: who sees a thread, unread counts, editing, limits, applicants
 //! and announcements.
 
+use std::collections::HashMap;
+
 use diesel::{ExpressionMethods as _, QueryDsl as _};
 use diesel_async::RunQueryDsl as _;
 use entities_hub::db::schema::messages;
@@ -435,13 +437,75 @@ async fn an_inbox_page_costs_a_fixed_number_of_statements(app: TestApp) {
         );
     }
 
-    // Two to authenticate (the user, their memberships); the page of threads; their
+    // One to authenticate (the user with their memberships); the page of threads; their
     // participants; the participating organisations; the unread counts; the last messages;
-    // their authors. Eight, whatever the page size.
-    assert_eq!(costs, [8, 8], "statements for 10 and for 50 threads");
+    // their authors. Seven, whatever the page size.
+    assert_eq!(costs, [7, 7], "statements for 10 and for 50 threads");
+}
+
+async fn messages_of_an_inbox_page_cost_one_statement_per_level(app: TestApp) {
+    let reader = member_of(&app, "adf", MemberRole::Member).await;
+    // Thread k holds 1 + k % 4 messages; each sender stays within the rate limit.
+    let mut expected = HashMap::new();
+    for _ in 0..3 {
+        let sender = member_of(&app, "acb", MemberRole::Member).await;
+        for k in 0..4 {
+            let thread = start(&app, &sender, "acb", &["adf"]).await;
+            let mut bodies = vec!["Shall we?".to_owned()];
+            for n in 0..k {
+                let body = format!("Reply {n}");
+                let sent = send(&app, &sender, &thread, "acb", &body).await;
+                assert!(sent.get("errors").is_none(), "{sent}");
+                bodies.push(body);
+            }
+            expected.insert(thread.as_str().unwrap().to_owned(), bodies);
+        }
+    }
+    let query = "query ($first: Int!) { viewer { inbox(first: $first) { nodes { id
+        newest: messages(last: 2) { totalCount pageInfo { hasPreviousPage hasNextPage }
+          nodes { body author { displayName } } }
+        oldest: messages(first: 1) { pageInfo { hasNextPage } nodes { body } } } } } }";
+
+    let mut costs = Vec::new();
+    for size in [4, 12] {
+        let before = app.statements_sent().await;
+        let data = app.data_as(&reader, query, json!({ "first": size })).await;
+        costs.push(app.statements_sent().await - before);
+        let nodes = data["viewer"]["inbox"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), size);
+        for node in nodes {
+            let bodies = &expected[node["id"].as_str().unwrap()];
+            let newest = &node["newest"];
+            let last_two: Vec<Value> = bodies
+                .iter()
+                .rev()
+                .take(2)
+                .rev()
+                .map(|b| json!(b))
+                .collect();
+            let shown: Vec<Value> = newest["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|message| message["body"].clone())
+                .collect();
+            assert_eq!(shown, last_two, "{node}");
+            assert_eq!(newest["totalCount"], bodies.len(), "{node}");
+            assert_eq!(newest["pageInfo"]["hasPreviousPage"], bodies.len() > 2);
+            assert_eq!(newest["pageInfo"]["hasNextPage"], false);
+            assert_eq!(newest["nodes"][0]["author"]["displayName"], "Member");
+            assert_eq!(node["oldest"]["nodes"], json!([{ "body": "Shall we?" }]));
+            assert_eq!(node["oldest"]["pageInfo"]["hasNextPage"], bodies.len() > 1);
+        }
+    }
+
+    // One to authenticate; the page of threads and their participants; the newest two
+    // messages of every thread; the oldest one of every thread; the counts; the authors.
+    assert_eq!(costs, [7, 7], "statements for 4 and for 12 threads");
 }
 
 on_both_backends!(
+    messages_of_an_inbox_page_cost_one_statement_per_level,
     the_inbox_filters_by_unread_and_by_organisation,
     an_outsider_can_neither_read_nor_detect_a_thread,
     members_of_one_organisation_see_consistent_unread_counts,
