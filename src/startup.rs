@@ -122,16 +122,15 @@ async fn prepare_seeded(config: &Config) -> anyhow::Result<(AppState, bool)> {
         accreditation,
     };
     let documents = Arc::new(graphql::DocumentCache::new(config.limits.cached_documents));
-    let schema = graphql::schema(
+    let schemas = graphql::schemas(
         db.clone(),
         keys.clone(),
         feeds,
         config.limits,
         config.reports,
-        Arc::clone(&documents),
     );
 
-    Ok((AppState::new(db, schema, keys, feed, documents), seeded))
+    Ok((AppState::new(db, schemas, keys, feed, documents), seeded))
 }
 
 /// The keys that sign access tokens: from `HUB_TOKEN_SECRET`, or on SQLite from a secret

@@ -50,37 +50,43 @@ impl Extension for AliasLimitExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let operations = document
-            .operations
-            .iter()
-            .map(|(_, op)| &op.node.selection_set.node);
-        let fragments = document
-            .fragments
-            .values()
-            .map(|f| &f.node.selection_set.node);
-        let aliases: usize = operations.chain(fragments).map(count_aliases).sum();
-        if aliases > self.0 {
-            let message = format!(
-                "the query has {aliases} aliases; at most {} are allowed",
-                self.0
-            );
-            return Err(ServerError::new(message, Some(Pos { line: 1, column: 1 })));
-        }
+        check_aliases(count_aliases(&document), self.0)?;
 
         Ok(document)
     }
 }
 
-fn count_aliases(selection_set: &SelectionSet) -> usize {
+/// Refuses a document with `aliases` aliases when at most `limit` are allowed.
+pub fn check_aliases(aliases: usize, limit: usize) -> ServerResult<()> {
+    if aliases > limit {
+        let message = format!("the query has {aliases} aliases; at most {limit} are allowed");
+        return Err(ServerError::new(message, Some(Pos { line: 1, column: 1 })));
+    }
+    Ok(())
+}
+
+/// How many aliases a document holds, in its operations and its fragments.
+pub fn count_aliases(document: &ExecutableDocument) -> usize {
+    let operations = document
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node);
+    let fragments = document
+        .fragments
+        .values()
+        .map(|f| &f.node.selection_set.node);
+    operations.chain(fragments).map(aliases_in).sum()
+}
+
+fn aliases_in(selection_set: &SelectionSet) -> usize {
     selection_set
         .items
         .iter()
         .map(|selection| match &selection.node {
             Selection::Field(field) => {
-                usize::from(field.node.alias.is_some())
-                    + count_aliases(&field.node.selection_set.node)
+                usize::from(field.node.alias.is_some()) + aliases_in(&field.node.selection_set.node)
             }
-            Selection::InlineFragment(inline) => count_aliases(&inline.node.selection_set.node),
+            Selection::InlineFragment(inline) => aliases_in(&inline.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
         .sum()

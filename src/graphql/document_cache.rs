@@ -1,22 +1,23 @@
-//! Parsed and validated documents, kept so that a repeated query skips the parser and the
-//! validator, and automatic persisted queries, which let a client send the SHA-256 of a
-//! document it sent before instead of the document.
+//! Parsed documents and the requests that passed validation, kept so that a repeated query
+//! skips the parser and the validator's rules, and automatic persisted queries, which let a
+//! client send the SHA-256 of a document it sent before instead of the document.
 //!
 //! Documents are kept by the SHA-256 of their text, so that one key serves both. Validation
-//! results are kept by document, operation and variables, since the complexity of a page
-//! depends on the `first` a variable gives. Both are bounded, least recently used first out;
-//! a capacity of 0 keeps nothing. Errors are never kept: a document that fails is parsed or
-//! validated again each time, and fails the same way.
+//! is remembered by document, operation and variables, since whether a request is valid
+//! can depend on the values its variables give. Both are bounded, least recently used first
+//! out; a capacity of 0 keeps nothing. Failures are never kept: a document that fails is
+//! parsed or validated again each time, and fails the same way.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerError, ValidationResult, Variables};
+use async_graphql::{ServerError, Variables};
 use lru::LruCache;
 use sha2::{Digest as _, Sha256};
+
+use super::document::count_aliases;
 
 /// The longest query text kept. Longer ones are rare, and would let a few requests fill the
 /// memory the cache may take.
@@ -25,21 +26,21 @@ const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// The longest variables, as JSON, whose validation result is kept.
 const MAX_VARIABLES_BYTES: usize = 4 * 1024;
 
-/// A document and the text it was parsed from.
+/// A document, the text it was parsed from, and how many aliases it holds.
 #[derive(Debug)]
 pub struct CachedDocument {
     pub query: String,
     pub document: ExecutableDocument,
+    pub aliases: usize,
 }
 
 /// The caches of one server, shared by its requests.
 pub struct DocumentCache {
     documents: Option<Mutex<LruCache<[u8; 32], Arc<CachedDocument>>>>,
-    validations: Option<Mutex<LruCache<ValidationKey, ValidationResult>>>,
+    validated: Option<Mutex<LruCache<ValidationKey, ()>>>,
 }
 
-/// What a validation result depends on besides the schema. Requests carry it as data, for
-/// [`CachedValidation`] to find.
+/// What the outcome of validation depends on besides the schema.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ValidationKey {
     document: [u8; 32],
@@ -53,7 +54,7 @@ impl DocumentCache {
         let size = NonZeroUsize::new(capacity);
         Self {
             documents: size.map(|size| Mutex::new(LruCache::new(size))),
-            validations: size.map(|size| Mutex::new(LruCache::new(size))),
+            validated: size.map(|size| Mutex::new(LruCache::new(size))),
         }
     }
 
@@ -63,9 +64,11 @@ impl DocumentCache {
         if let Some(cached) = self.cached(&hash) {
             return Ok(cached);
         }
+        let document = parse_query(query)?;
         let parsed = Arc::new(CachedDocument {
             query: query.to_owned(),
-            document: parse_query(query)?,
+            aliases: count_aliases(&document),
+            document,
         });
         if let Some(documents) = &self.documents
             && query.len() <= MAX_QUERY_BYTES
@@ -86,7 +89,7 @@ impl DocumentCache {
         from_hex(hash).is_some_and(|hash| hash == sha256(query))
     }
 
-    /// The key under which a request's validation result is kept; `None` when it is not
+    /// The key under which a request's passing validation is kept; `None` when it is not
     /// kept, because caching is off or the variables are long.
     pub fn validation_key(
         &self,
@@ -94,13 +97,27 @@ impl DocumentCache {
         operation: Option<&str>,
         variables: &Variables,
     ) -> Option<ValidationKey> {
-        self.validations.as_ref()?;
+        self.validated.as_ref()?;
         let variables = serde_json::to_string(variables).ok()?;
         (variables.len() <= MAX_VARIABLES_BYTES).then(|| ValidationKey {
             document: sha256(query),
             operation: operation.map(str::to_owned),
             variables,
         })
+    }
+
+    /// Whether the request `key` names passed validation before.
+    pub fn was_validated(&self, key: &ValidationKey) -> bool {
+        self.validated
+            .as_ref()
+            .is_some_and(|validated| lock(validated).get(key).is_some())
+    }
+
+    /// Remembers that the request `key` names passed validation.
+    pub fn remember_validated(&self, key: ValidationKey) {
+        if let Some(validated) = &self.validated {
+            lock(validated).put(key, ());
+        }
     }
 
     fn cached(&self, hash: &[u8; 32]) -> Option<Arc<CachedDocument>> {
@@ -131,37 +148,6 @@ fn from_hex(hex: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(pair, 16).ok()?;
     }
     Some(bytes)
-}
-
-/// Skips validation for a request whose [`ValidationKey`] passed it before.
-pub struct CachedValidation(pub Arc<DocumentCache>);
-
-impl ExtensionFactory for CachedValidation {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CachedValidationExtension(Arc::clone(&self.0)))
-    }
-}
-
-struct CachedValidationExtension(Arc<DocumentCache>);
-
-#[async_trait::async_trait]
-impl Extension for CachedValidationExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let (Some(key), Some(validations)) = (ctx.data_opt::<ValidationKey>(), &self.0.validations)
-        else {
-            return next.run(ctx).await;
-        };
-        if let Some(result) = lock(validations).get(key).copied() {
-            return Ok(result);
-        }
-        let result = next.run(ctx).await?;
-        lock(validations).put(key.clone(), result);
-        Ok(result)
-    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! it. The specification asks for the selection order; clients and people reading GraphiQL
 //! expect it.
 
-use async_graphql::Value;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Name, Value};
 
 use super::document::selected_operation;
 
@@ -25,30 +25,61 @@ pub fn restore_field_order(
 /// Reorders one value, given every selection set that applies to it (a field selected
 /// twice, or through fragments, merges their selections).
 fn reorder(document: &ExecutableDocument, selections: &[&SelectionSet], value: &mut Value) {
+    if !matches!(value, Value::List(_) | Value::Object(_)) {
+        return;
+    }
+    // The items of a list share their selections: their keys are listed once for all.
+    let mut keys = IndexMap::new();
+    for selection_set in selections {
+        collect_keys(document, selection_set, &mut keys);
+    }
+    reorder_by(document, &keys, value);
+}
+
+/// The response keys in selection order, each with the selection sets below it.
+type Keys<'a> = IndexMap<&'a str, Vec<&'a SelectionSet>>;
+
+fn reorder_by(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value) {
     match value {
         Value::List(items) => {
             for item in items {
-                reorder(document, selections, item);
+                reorder_by(document, keys, item);
             }
         }
         Value::Object(map) => {
-            let mut keys: IndexMap<&str, Vec<&SelectionSet>> = IndexMap::new();
-            for selection_set in selections {
-                collect_keys(document, selection_set, &mut keys);
+            // Fields that completed in order, the common case, stay where they are.
+            if !follows(keys, map) {
+                let mut ordered = IndexMap::with_capacity(map.len());
+                for key in keys.keys() {
+                    if let Some((name, field)) = map.swap_remove_entry(*key) {
+                        ordered.insert(name, field);
+                    }
+                }
+                // Nothing should be left; if something is, it keeps its place after the rest.
+                ordered.extend(map.drain(..));
+                *map = ordered;
             }
-            let mut ordered = IndexMap::with_capacity(map.len());
-            for (key, sub_selections) in &keys {
-                if let Some((name, mut field)) = map.shift_remove_entry(*key) {
-                    reorder(document, sub_selections, &mut field);
-                    ordered.insert(name, field);
+            for (name, field) in map.iter_mut() {
+                match keys.get(name.as_str()) {
+                    Some(below) if !below.is_empty() => reorder(document, below, field),
+                    _ => {}
                 }
             }
-            // Nothing should be left; if something is, it keeps its place after the rest.
-            ordered.extend(map.drain(..));
-            *map = ordered;
         }
         _ => {}
     }
+}
+
+/// Whether the fields of `map` already come in the order of `keys`, where an object may
+/// lack some (a fragment on another type).
+fn follows(keys: &Keys<'_>, map: &IndexMap<Name, Value>) -> bool {
+    let mut fields = map.keys().peekable();
+    for key in keys.keys() {
+        if fields.peek().is_some_and(|name| name.as_str() == *key) {
+            fields.next();
+        }
+    }
+    fields.peek().is_none()
 }
 
 /// Lists the response keys of a selection set in order, fragments expanded where they
@@ -57,7 +88,7 @@ fn reorder(document: &ExecutableDocument, selections: &[&SelectionSet], value: &
 fn collect_keys<'a>(
     document: &'a ExecutableDocument,
     selection_set: &'a SelectionSet,
-    keys: &mut IndexMap<&'a str, Vec<&'a SelectionSet>>,
+    keys: &mut Keys<'a>,
 ) {
     for selection in &selection_set.items {
         match &selection.node {

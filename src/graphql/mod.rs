@@ -33,9 +33,7 @@ mod user;
 mod user_error;
 mod websocket;
 
-use std::sync::Arc;
-
-use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder, ValidationMode};
 
 use crate::db::Database;
 use crate::domain::accreditation_feed::AccreditationFeed;
@@ -47,7 +45,7 @@ use crate::domain::token::TokenKeys;
 #[cfg(doc)]
 use crate::domain::user::Actor;
 
-pub use document::selected_operation;
+pub use document::{check_aliases, selected_operation};
 pub use document_cache::{CachedDocument, DocumentCache};
 pub use error::{ApiError, ApiResult};
 pub use field_order::restore_field_order;
@@ -123,31 +121,58 @@ pub struct Feeds {
     pub accreditation: AccreditationFeed,
 }
 
-/// The schema that serves requests against `db`, signing tokens with `keys` and publishing
+/// The schemas of one server: the same types and data, checked in different ways.
+///
+/// The HTTP schemas carry no extension. With one, async-graphql sends every field of every
+/// object through the extension chain and looks its type up by name, which for a page of
+/// results costs more than parsing and validating the document; so the HTTP layer parses
+/// through the [`DocumentCache`], counts aliases there, and remembers which requests passed
+/// validation.
+#[derive(Clone)]
+pub struct Schemas {
+    /// For an HTTP request not validated before: every rule.
+    pub http: HubSchema,
+    /// For an HTTP request whose document, operation and variables passed every rule
+    /// before: only the limits on depth and complexity, computed again.
+    pub http_validated: HubSchema,
+    /// For WebSocket operations, which authenticate through their connection and are
+    /// parsed per operation, with the alias limit as an extension.
+    pub websocket: HubSchema,
+    /// The most aliases a document may hold; checked by the HTTP layer.
+    pub alias_limit: usize,
+}
+
+/// The schemas that serve requests against `db`, signing tokens with `keys` and publishing
 /// to `feeds`.
 ///
 /// Each request must carry its [`Actor`] and its [`Loaders`] as request data.
-pub fn schema(
+pub fn schemas(
     db: Database,
     keys: TokenKeys,
     feeds: Feeds,
     limits: QueryLimits,
     reports: ReportSchedule,
-    documents: Arc<DocumentCache>,
-) -> HubSchema {
-    builder()
-        .data(db)
-        .data(reports)
-        .data(keys)
-        .data(feeds.posts)
-        .data(feeds.conversations)
-        .data(feeds.accreditation)
-        .extension(document_cache::CachedValidation(documents))
-        .extension(document::AliasLimit(limits.aliases))
-        .extension(websocket::ConnectionAuthentication)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .finish()
+) -> Schemas {
+    let build = || {
+        builder()
+            .data(db.clone())
+            .data(reports)
+            .data(keys.clone())
+            .data(feeds.posts.clone())
+            .data(feeds.conversations.clone())
+            .data(feeds.accreditation.clone())
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity)
+    };
+    Schemas {
+        http: build().finish(),
+        http_validated: build().validation_mode(ValidationMode::Fast).finish(),
+        websocket: build()
+            .extension(document::AliasLimit(limits.aliases))
+            .extension(websocket::ConnectionAuthentication)
+            .finish(),
+        alias_limit: limits.aliases,
+    }
 }
 
 /// The schema in SDL, as kept in `schema.graphql` at the repository's root.

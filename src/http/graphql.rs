@@ -23,7 +23,8 @@ use super::{AppState, websocket};
 use crate::domain::accounts;
 use crate::domain::user::Actor;
 use crate::graphql::{
-    ApiError, CachedDocument, DocumentCache, Loaders, restore_field_order, selected_operation,
+    ApiError, CachedDocument, DocumentCache, Loaders, check_aliases, restore_field_order,
+    selected_operation,
 };
 
 /// The operation a request ran, for the access log.
@@ -386,20 +387,32 @@ async fn execute(
             Err(response) => return response,
         },
     };
-    let mut request = request.data(Loaders::new(&state.db, &actor)).data(actor);
+    if let Err(error) = check_aliases(cached.aliases, state.schemas.alias_limit) {
+        return graphql_request_errors(media, vec![error], "GRAPHQL_VALIDATION_FAILED");
+    }
+    let request = request.data(Loaders::new(&state.db, &actor)).data(actor);
+    // A request that passed every rule before runs with the limits checked alone.
     let key = state.documents.validation_key(
         &cached.query,
         operation_name.as_deref(),
         &request.variables,
     );
-    if let Some(key) = key {
-        request = request.data(key);
-    }
-    let mut response = state.schema.execute(request).await;
+    let validated = key
+        .as_ref()
+        .is_some_and(|key| state.documents.was_validated(key));
+    let schema = if validated {
+        &state.schemas.http_validated
+    } else {
+        &state.schemas.http
+    };
+    let mut response = schema.execute(request).await;
     restore_field_order(document, operation_name.as_deref(), &mut response.data);
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
+    if let Some(key) = key.filter(|_| !validated && !is_request_error) {
+        state.documents.remember_validated(key);
+    }
     let mut http_response = if is_request_error {
         graphql_request_errors(media, response.errors, "GRAPHQL_VALIDATION_FAILED")
     } else {

@@ -26,7 +26,7 @@ use crate::config::{CorsOrigins, HttpConfig};
 use crate::db::Database;
 use crate::domain::post_feed::PostFeed;
 use crate::domain::token::TokenKeys;
-use crate::graphql::{DocumentCache, HubSchema};
+use crate::graphql::{DocumentCache, Schemas};
 
 pub use metrics::Metrics;
 
@@ -34,7 +34,7 @@ pub use metrics::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
-    pub schema: HubSchema,
+    pub schemas: Schemas,
     pub tokens: Arc<TokenKeys>,
     pub metrics: Arc<Metrics>,
     pub feed: PostFeed,
@@ -64,14 +64,14 @@ pub struct BodyLimits {
 impl AppState {
     pub fn new(
         db: Database,
-        schema: HubSchema,
+        schemas: Schemas,
         tokens: TokenKeys,
         feed: PostFeed,
         documents: Arc<DocumentCache>,
     ) -> Self {
         Self {
             db,
-            schema,
+            schemas,
             tokens: Arc::new(tokens),
             metrics: Arc::default(),
             feed,

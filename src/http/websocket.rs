@@ -35,7 +35,7 @@ pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProt
         .on_upgrade(move |socket| async move {
             let closing = state.closing.clone();
             let _open = closing.socket_opened();
-            let schema = state.schema.clone();
+            let schema = state.schemas.websocket.clone();
             let (mut sink, stream) = socket.split();
             // Shutting down ends what the client sends, which ends the operations.
             let stream = stream.take_until({
