@@ -350,16 +350,19 @@ impl From<model::Post> for Post {
 /// Loads, in one batch each, the organisations and authors the selection under a page of
 /// posts asks for, so that a page costs the same number of statements however the loaders'
 /// batching timing falls (see `membership::preload`).
-pub async fn preload(ctx: &Context<'_>, posts: &[model::Post]) -> ApiResult<()> {
+pub async fn preload<'a>(
+    ctx: &Context<'_>,
+    posts: impl IntoIterator<Item = &'a model::Post>,
+) -> ApiResult<()> {
     preload_selected(ctx, &[ctx.look_ahead()], posts).await
 }
 
 /// [`preload`] for pages of posts further down the selection: `connections` are the
 /// selected `posts` fields whose nodes are `posts`.
-pub async fn preload_selected(
+pub async fn preload_selected<'a>(
     ctx: &Context<'_>,
     connections: &[Lookahead<'_>],
-    posts: &[model::Post],
+    posts: impl IntoIterator<Item = &'a model::Post>,
 ) -> ApiResult<()> {
     let selects = |name: &str| {
         connections.iter().any(|connection| {
@@ -368,16 +371,16 @@ pub async fn preload_selected(
         })
     };
     let loaders = ctx.data_unchecked::<Loaders>();
+    let (organisations, authors): (Vec<i64>, Vec<i64>) = posts
+        .into_iter()
+        .map(|post| (post.organisation_id, post.author_id))
+        .unzip();
 
     if selects("organisation") {
-        let ids = posts.iter().map(|post| post.organisation_id);
-        loaders.organisations.load_many(ids).await?;
+        loaders.organisations.load_many(organisations).await?;
     }
     if selects("author") {
-        loaders
-            .users
-            .load_many(posts.iter().map(|post| post.author_id))
-            .await?;
+        loaders.users.load_many(authors).await?;
     }
 
     Ok(())

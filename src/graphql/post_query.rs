@@ -2,6 +2,7 @@
 //! inputs.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Lookahead, Object, Value};
@@ -160,12 +161,11 @@ pub async fn list(
             };
             let loaders = ctx.data_unchecked::<Loaders>();
             let page = loaders.post_pages.load_one(key).await?;
-            page.ok_or(ApiError::Internal)?
+            Arc::unwrap_or_clone(page.ok_or(ApiError::Internal)?)
         }
         _ => posts::list_posts(db, actor, &filter, order, &args).await?,
     };
-    let loaded: Vec<_> = page.edges.iter().map(|(_, post)| post.clone()).collect();
-    preload(ctx, &loaded).await?;
+    preload(ctx, page.edges.iter().map(|(_, post)| post)).await?;
 
     Ok(Connection::new(
         page,
@@ -185,13 +185,14 @@ pub struct FirstPosts {
 pub struct PostPageLoader(pub Database, pub Actor);
 
 impl Loader<FirstPosts> for PostPageLoader {
-    type Value = Page<Model>;
+    /// Shared, so that the request's cache hands out pages without copying their posts.
+    type Value = Arc<Page<Model>>;
     type Error = ApiError;
 
     async fn load(
         &self,
         keys: &[FirstPosts],
-    ) -> Result<HashMap<FirstPosts, Page<Model>>, ApiError> {
+    ) -> Result<HashMap<FirstPosts, Arc<Page<Model>>>, ApiError> {
         let mut by_size: HashMap<i64, Vec<i64>> = HashMap::new();
         for key in keys {
             by_size
@@ -208,7 +209,7 @@ impl Loader<FirstPosts> for PostPageLoader {
                     organisation_id,
                     size,
                 };
-                (key, page)
+                (key, Arc::new(page))
             }));
         }
         Ok(pages)
@@ -247,20 +248,19 @@ pub async fn preload_first_pages(ctx: &Context<'_>, organisation_ids: &[i64]) ->
     }
 
     let loaders = ctx.data_unchecked::<Loaders>();
-    let mut loaded = Vec::new();
+    let mut pages = Vec::new();
     for size in sizes {
         let keys = organisation_ids.iter().map(|&organisation_id| FirstPosts {
             organisation_id,
             size,
         });
-        let pages = loaders.post_pages.load_many(keys).await?;
-        loaded.extend(
-            pages
-                .into_values()
-                .flat_map(|page| page.edges.into_iter().map(|(_, post)| post)),
-        );
+        pages.extend(loaders.post_pages.load_many(keys).await?.into_values());
     }
-    preload_selected(ctx, &selected, &loaded).await
+    let loaded: Vec<&Model> = pages
+        .iter()
+        .flat_map(|page| page.edges.iter().map(|(_, post)| post))
+        .collect();
+    preload_selected(ctx, &selected, loaded).await
 }
 
 /// The entry point for posts on `Query`.
