@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
-use diesel::sql_types::{Array, BigInt, Text};
 use diesel::{
     ExpressionMethods as _, Insertable, OptionalExtension as _, QueryDsl as _, Queryable,
     QueryableByName, Selectable, SelectableHelper as _,
@@ -11,7 +10,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::schema::messages;
 use super::threads::Sent;
-use super::{DbConn, DbError, PageRows, events};
+use super::{DbConn, DbError, PageRows, PerParent, events, first_per_parent};
 
 /// The key space of the PostgreSQL advisory locks that make one user's sends take turns, so
 /// that a burst cannot pass the rate limit between its count and its insert. The user's id
@@ -154,53 +153,28 @@ pub async fn page_of_thread(
     Ok(PageRows::from_extra_row(rows, limit, from_end))
 }
 
-/// The first `limit` messages of each thread (the last, with `from_end`), in one statement,
-/// ordered by thread and then oldest first (newest first, with `from_end`). Each thread's messages are read from the index
-/// on `(thread_id, id)` and the reading stops at `limit`, as in `posts::newest_published`.
+/// The first `limit` messages of each thread (the last, with `from_end`), in one statement
+/// (see [`first_per_parent`]), ordered by thread and then oldest first (newest first, with
+/// `from_end`).
 pub async fn first_of_threads(
     conn: &mut DbConn,
     thread_ids: &[i64],
     limit: i64,
     from_end: bool,
 ) -> Result<Vec<MessageRow>, DbError> {
-    if thread_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let direction = if from_end { "DESC" } else { "ASC" };
-    let first = format!(
-        "FROM messages AS first \
-         WHERE first.thread_id = listed.id ORDER BY first.id {direction} LIMIT $2"
-    );
-    let order = format!("ORDER BY messages.thread_id, messages.id {direction}");
-    let rows = match conn {
-        DbConn::Pg(c) => {
-            let sql = format!(
-                "SELECT messages.* FROM unnest($1::int8[]) AS listed(id) \
-                 CROSS JOIN LATERAL (SELECT {MESSAGE_COLUMNS} {first}) AS messages {order}"
-            );
-            diesel::sql_query(sql)
-                .bind::<Array<BigInt>, _>(thread_ids)
-                .bind::<BigInt, _>(limit)
-                .load(&mut **c)
-                .await?
-        }
-        DbConn::Sqlite(c) => {
-            let columns = MESSAGE_COLUMNS.replace(", ", ", messages.");
-            let ids = serde_json::to_string(thread_ids).unwrap_or_else(|_| "[]".into());
-            let sql = format!(
-                "SELECT messages.{columns} \
-                 FROM (SELECT value AS id FROM json_each($1)) AS listed \
-                 JOIN messages ON messages.id IN (SELECT first.id {first}) {order}"
-            );
-            diesel::sql_query(sql)
-                .bind::<Text, _>(ids)
-                .bind::<BigInt, _>(limit)
-                .load(&mut **c)
-                .await?
-        }
+    let query = PerParent {
+        table: "messages",
+        columns: MESSAGE_COLUMNS,
+        alias: "first",
+        rows: &format!(
+            "FROM messages AS first \
+             WHERE first.thread_id = listed.id ORDER BY first.id {direction} LIMIT $2"
+        ),
+        order: &format!("ORDER BY messages.thread_id, messages.id {direction}"),
     };
 
-    Ok(rows)
+    first_per_parent(conn, query, thread_ids, limit).await
 }
 
 /// The columns of [`MessageRow`], for statements written in SQL.

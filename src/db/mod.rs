@@ -23,10 +23,85 @@ mod url;
 pub mod users;
 
 use chrono::{NaiveDateTime, Timelike as _, Utc};
+use diesel::QueryableByName;
 
 pub use connection::{Database, DbConn, DbError, PoolOptions, SqliteConn};
 pub use post_search::SearchQuery;
 pub use url::DatabaseUrl;
+
+/// The first rows of each of many parents, read in one statement (see [`first_per_parent`]).
+pub struct PerParent<'a> {
+    /// The table read, which also names the result.
+    pub table: &'a str,
+    /// Its columns, comma-separated and unqualified, as the row type reads them.
+    pub columns: &'a str,
+    /// The alias of the table in `rows`.
+    pub alias: &'a str,
+    /// `FROM table AS alias WHERE …` tied to the parent's `listed.id`, with the `ORDER BY`
+    /// and `LIMIT $2` that pick one parent's rows.
+    pub rows: &'a str,
+    /// The `ORDER BY` of the whole result, over `table`'s columns.
+    pub order: &'a str,
+}
+
+/// Loads the first rows of each parent in `parent_ids`, at most `limit` each, in one
+/// statement. Each parent's rows are read through its index and the reading stops at
+/// `limit`, so a busy parent costs no more than a quiet one: PostgreSQL joins each id
+/// laterally, SQLite (which has no LATERAL) with a correlated `IN`. The ids go in as one
+/// parameter (an array, or a JSON list on SQLite), so the statement's text, and its
+/// prepared form, are the same for any number of parents.
+pub async fn first_per_parent<R>(
+    conn: &mut DbConn,
+    query: PerParent<'_>,
+    parent_ids: &[i64],
+    limit: i64,
+) -> Result<Vec<R>, DbError>
+where
+    R: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
+{
+    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel_async::RunQueryDsl as _;
+
+    if parent_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let PerParent {
+        table,
+        columns,
+        alias,
+        rows,
+        order,
+    } = query;
+    let loaded = match conn {
+        DbConn::Pg(c) => {
+            let sql = format!(
+                "SELECT {table}.* FROM unnest($1::int8[]) AS listed(id) \
+                 CROSS JOIN LATERAL (SELECT {columns} {rows}) AS {table} {order}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Array<BigInt>, _>(parent_ids)
+                .bind::<BigInt, _>(limit)
+                .load(&mut **c)
+                .await?
+        }
+        DbConn::Sqlite(c) => {
+            let qualified = columns.replace(", ", &format!(", {table}."));
+            let ids = serde_json::to_string(parent_ids).unwrap_or_else(|_| "[]".into());
+            let sql = format!(
+                "SELECT {table}.{qualified} \
+                 FROM (SELECT value AS id FROM json_each($1)) AS listed \
+                 JOIN {table} ON {table}.id IN (SELECT {alias}.id {rows}) {order}"
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(ids)
+                .bind::<BigInt, _>(limit)
+                .load(&mut **c)
+                .await?
+        }
+    };
+
+    Ok(loaded)
+}
 
 /// Rows of one page in the requested order, and whether the range held more.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, not};
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{Nullable, Timestamp};
 use diesel::{
     AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
     NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable,
@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::post_search::{ResolvedSearch, SearchQuery, search_filter, search_rank};
 use super::schema::{organisations, post_tags, posts};
-use super::{DbConn, DbError, PageRows, events};
+use super::{DbConn, DbError, PageRows, PerParent, events, first_per_parent};
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
 
@@ -397,65 +397,36 @@ const POST_COLUMNS: &str = "id, organisation_id, author_id, kind, title, summary
     visibility, status, starts_at, ends_at, time_zone, venue, online_url, registration_url, \
     opens_at, deadline, eligibility, published_at, created_at, updated_at";
 
-/// The newest `limit` published posts of each organisation, newest first, in one statement;
-/// only `PUBLIC` ones unless `platform_visible`. Ordered by organisation, then newest first.
-///
-/// Each organisation's posts are read from `posts_organisation_listed`, newest first, and the
-/// reading stops at `limit`: a busy organisation costs no more than a quiet one. The ids go
-/// in as one parameter (an array, or a JSON list on SQLite), so the statement's text, and
-/// its prepared form, are the same for any number of organisations.
+/// The newest `limit` published posts of each organisation, newest first, in one statement
+/// (see [`first_per_parent`]), read through `posts_organisation_listed`; only `PUBLIC` ones
+/// unless `platform_visible`. Ordered by organisation, then newest first.
 pub async fn newest_published(
     conn: &mut DbConn,
     organisation_ids: &[i64],
     platform_visible: bool,
     limit: i64,
 ) -> Result<Vec<PostRow>, DbError> {
-    if organisation_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let visible = if platform_visible {
         ""
     } else {
         "AND newest.visibility = 'PUBLIC'"
     };
-    let newest = format!(
-        "FROM posts AS newest \
-         WHERE newest.organisation_id = listed.id AND newest.status = 'PUBLISHED' {visible} \
-         ORDER BY coalesce(newest.published_at, newest.created_at) DESC, newest.id DESC \
-         LIMIT $2"
-    );
-    let order = "ORDER BY posts.organisation_id, \
-                 coalesce(posts.published_at, posts.created_at) DESC, posts.id DESC";
-    let rows = match conn {
-        DbConn::Pg(c) => {
-            let sql = format!(
-                "SELECT posts.* FROM unnest($1::int8[]) AS listed(id) \
-                 CROSS JOIN LATERAL (SELECT {POST_COLUMNS} {newest}) AS posts {order}"
-            );
-            diesel::sql_query(sql)
-                .bind::<Array<BigInt>, _>(organisation_ids)
-                .bind::<BigInt, _>(limit)
-                .load(&mut **c)
-                .await?
-        }
-        DbConn::Sqlite(c) => {
-            // SQLite has no LATERAL; a correlated `IN` with a LIMIT does the same.
-            let columns = POST_COLUMNS.replace(", ", ", posts.");
-            let ids = serde_json::to_string(organisation_ids).unwrap_or_else(|_| "[]".into());
-            let sql = format!(
-                "SELECT posts.{columns} \
-                 FROM (SELECT value AS id FROM json_each($1)) AS listed \
-                 JOIN posts ON posts.id IN (SELECT newest.id {newest}) {order}"
-            );
-            diesel::sql_query(sql)
-                .bind::<Text, _>(ids)
-                .bind::<BigInt, _>(limit)
-                .load(&mut **c)
-                .await?
-        }
+    let query = PerParent {
+        table: "posts",
+        columns: POST_COLUMNS,
+        alias: "newest",
+        rows: &format!(
+            "FROM posts AS newest \
+             WHERE newest.organisation_id = listed.id AND newest.status = 'PUBLISHED' \
+             {visible} \
+             ORDER BY coalesce(newest.published_at, newest.created_at) DESC, newest.id DESC \
+             LIMIT $2"
+        ),
+        order: "ORDER BY posts.organisation_id, \
+                coalesce(posts.published_at, posts.created_at) DESC, posts.id DESC",
     };
 
-    Ok(rows)
+    first_per_parent(conn, query, organisation_ids, limit).await
 }
 
 /// The tags of these posts, by post id, each list sorted; posts without tags are absent.
