@@ -134,11 +134,9 @@ impl Thread {
 
         // A first page is loaded with the other threads' first pages, in one statement.
         let page = if args.after.is_none() && args.before.is_none() {
-            let window = args.window()?;
             let key = FirstMessages {
                 thread_id: self.0.id,
-                size: window.limit,
-                from_end: window.from_end,
+                window: args.window()?,
             };
             let page = loaders.message_pages.load_one(key).await?;
             page.ok_or(ApiError::Internal)?
@@ -158,12 +156,11 @@ impl Thread {
     }
 }
 
-/// The first (or, `from_end`, the last) `size` messages of one thread.
+/// The first messages of one thread, or the last ones, as `window` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FirstMessages {
     pub thread_id: i64,
-    pub size: i64,
-    pub from_end: bool,
+    pub window: Window,
 }
 
 /// Loads first pages of threads' messages, one statement per page shape among the keys.
@@ -180,24 +177,17 @@ impl Loader<FirstMessages> for MessagePageLoader {
     ) -> Result<HashMap<FirstMessages, Page<MessageModel>>, ApiError> {
         let mut by_window: HashMap<Window, Vec<i64>> = HashMap::new();
         for key in keys {
-            let window = Window {
-                limit: key.size,
-                from_end: key.from_end,
-            };
-            by_window.entry(window).or_default().push(key.thread_id);
+            by_window.entry(key.window).or_default().push(key.thread_id);
         }
 
         let mut pages = HashMap::with_capacity(keys.len());
         for (window, ids) in by_window {
             let loaded = message_model::first_pages_of_threads(&self.0, &ids, window).await?;
-            pages.extend(loaded.into_iter().map(|(thread_id, page)| {
-                let key = FirstMessages {
-                    thread_id,
-                    size: window.limit,
-                    from_end: window.from_end,
-                };
-                (key, page)
-            }));
+            pages.extend(
+                loaded
+                    .into_iter()
+                    .map(|(thread_id, page)| (FirstMessages { thread_id, window }, page)),
+            );
         }
         Ok(pages)
     }
