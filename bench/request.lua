@@ -1,5 +1,7 @@
 -- wrk script: POSTs the GraphQL request in BODY (with TOKEN as bearer, if set) and counts
 -- the answers that were not HTTP 200 or that carry `errors`, printed as "bad: N".
+dofile("bench/counting.lua")
+
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/graphql-response+json"
@@ -7,12 +9,6 @@ if os.getenv("TOKEN") and os.getenv("TOKEN") ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 end
 wrk.body = os.getenv("BODY")
-
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
 
 function init(args)
   bad = 0
@@ -22,12 +18,4 @@ function response(status, headers, body)
   if status ~= 200 or body:find('"errors"', 1, true) then
     bad = bad + 1
   end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do
-    total = total + thread:get("bad")
-  end
-  io.write(string.format("bad: %d\n", total))
 end

@@ -1,13 +1,14 @@
 -- wrk script for the write shape: creates a post, then publishes the post it got back, as
 -- a client does; two requests per post. Answers that were not HTTP 200, or that carry
 -- `errors` or user errors, are counted and printed as "bad: N".
+dofile("bench/counting.lua")
+
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/graphql-response+json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 
 local organisation = os.getenv("ORGANISATION")
-local threads = {}
 
 local publish = '{"query":"mutation ($id: ID!) { publishPost(input: {postId: $id}) '
   .. '{ post { id } userErrors { code } } }","variables":{"id":"%s"}}'
@@ -15,10 +16,6 @@ local create = '{"query":"mutation ($input: CreatePostInput!) { createPost(input
   .. '{ post { id } userErrors { code } } }","variables":{"input":{"organisationId":"%s",'
   .. '"kind":"NEWS","title":"Benchmark post %d","body":"Written by bench/run.",'
   .. '"tags":["bench"]}}}'
-
-function setup(thread)
-  table.insert(threads, thread)
-end
 
 function init(args)
   bad = 0
@@ -44,12 +41,4 @@ function response(status, headers, body)
   if id then
     table.insert(created, id)
   end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do
-    total = total + thread:get("bad")
-  end
-  io.write(string.format("bad: %d\n", total))
 end

@@ -271,8 +271,8 @@ pub async fn first_pages_of_threads(
         .collect())
 }
 
-/// How many messages each of these threads holds, tombstones included, by thread; for
-/// threads the actor was already shown.
+/// How many messages each of these threads holds, tombstones included, by thread; threads
+/// without messages are absent. For threads the actor was already shown.
 pub async fn counts_of_threads(
     db: &Database,
     thread_ids: &[i64],
@@ -280,7 +280,7 @@ pub async fn counts_of_threads(
     let mut conn = db.conn().await?;
     let counts = queries::counts_of_threads(&mut conn, thread_ids).await?;
 
-    Ok(thread_ids.iter().map(|&id| (id, 0)).chain(counts).collect())
+    Ok(counts.into_iter().collect())
 }
 
 /// The messages with these ids that the actor may see, by id.

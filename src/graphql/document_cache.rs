@@ -26,10 +26,11 @@ const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// The longest variables, as JSON, whose validation result is kept.
 const MAX_VARIABLES_BYTES: usize = 4 * 1024;
 
-/// A document, the text it was parsed from, and how many aliases it holds.
+/// A document, the text it was parsed from and its SHA-256, and how many aliases it holds.
 #[derive(Debug)]
 pub struct CachedDocument {
     pub query: String,
+    pub hash: [u8; 32],
     pub document: ExecutableDocument,
     pub aliases: usize,
 }
@@ -67,6 +68,7 @@ impl DocumentCache {
         let document = parse_query(query)?;
         let parsed = Arc::new(CachedDocument {
             query: query.to_owned(),
+            hash,
             aliases: count_aliases(&document),
             document,
         });
@@ -93,14 +95,14 @@ impl DocumentCache {
     /// kept, because caching is off or the variables are long.
     pub fn validation_key(
         &self,
-        query: &str,
+        document: &CachedDocument,
         operation: Option<&str>,
         variables: &Variables,
     ) -> Option<ValidationKey> {
         self.validated.as_ref()?;
         let variables = serde_json::to_string(variables).ok()?;
         (variables.len() <= MAX_VARIABLES_BYTES).then(|| ValidationKey {
-            document: sha256(query),
+            document: document.hash,
             operation: operation.map(str::to_owned),
             variables,
         })
@@ -191,7 +193,7 @@ mod tests {
         assert!(!Arc::ptr_eq(&first, &cache.parse("{ a }").unwrap()));
         assert!(
             cache
-                .validation_key("{ a }", None, &Variables::default())
+                .validation_key(&first, None, &Variables::default())
                 .is_none()
         );
     }

@@ -392,11 +392,10 @@ async fn execute(
     }
     let request = request.data(Loaders::new(&state.db, &actor)).data(actor);
     // A request that passed every rule before runs with the limits checked alone.
-    let key = state.documents.validation_key(
-        &cached.query,
-        operation_name.as_deref(),
-        &request.variables,
-    );
+    let key =
+        state
+            .documents
+            .validation_key(&cached, operation_name.as_deref(), &request.variables);
     let validated = key
         .as_ref()
         .is_some_and(|key| state.documents.was_validated(key));
