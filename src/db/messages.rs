@@ -166,6 +166,7 @@ pub async fn first_of_threads(
     let query = PerParent {
         table: "messages",
         columns: MESSAGE_COLUMNS,
+        computed: None,
         alias: "first",
         rows: &format!(
             "FROM messages AS first \

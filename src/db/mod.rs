@@ -23,7 +23,11 @@ mod url;
 pub mod users;
 
 use chrono::{NaiveDateTime, Timelike as _, Utc};
-use diesel::QueryableByName;
+use diesel::backend::Backend;
+use diesel::deserialize::FromStaticSqlRow;
+use diesel::dsl::SqlTypeOf;
+use diesel::row::NamedRow;
+use diesel::{Queryable, QueryableByName, Selectable};
 
 pub use connection::{Database, DbConn, DbError, PoolOptions, SqliteConn};
 pub use post_search::SearchQuery;
@@ -35,6 +39,8 @@ pub struct PerParent<'a> {
     pub table: &'a str,
     /// Its columns, comma-separated and unqualified, as the row type reads them.
     pub columns: &'a str,
+    /// An expression over the row of `table` that the row type reads too, with its `AS`.
+    pub computed: Option<&'a str>,
     /// The alias of the table in `rows`.
     pub alias: &'a str,
     /// `FROM table AS alias WHERE …` tied to the parent's `listed.id`, with the `ORDER BY`
@@ -44,12 +50,30 @@ pub struct PerParent<'a> {
     pub order: &'a str,
 }
 
+/// A row of a statement written in SQL, read by position as the DSL reads `T`'s selection,
+/// rather than by column name: diesel finds a named column by comparing it with every
+/// column of the row, which for a wide row cost more than the rest of decoding it.
+pub struct ByPosition<T>(pub T);
+
+impl<T, DB> QueryableByName<DB> for ByPosition<T>
+where
+    DB: Backend,
+    T: Selectable<DB> + Queryable<SqlTypeOf<T::SelectExpression>, DB>,
+    T::Row: FromStaticSqlRow<SqlTypeOf<T::SelectExpression>, DB>,
+{
+    fn build<'a>(row: &impl NamedRow<'a, DB>) -> diesel::deserialize::Result<Self> {
+        let fields = <T::Row as FromStaticSqlRow<_, DB>>::build_from_row(row)?;
+        Ok(Self(T::build(fields)?))
+    }
+}
+
 /// Loads the first rows of each parent in `parent_ids`, at most `limit` each, in one
 /// statement. Each parent's rows are read through its index and the reading stops at
 /// `limit`, so a busy parent costs no more than a quiet one: PostgreSQL joins each id
 /// laterally, SQLite (which has no LATERAL) with a correlated `IN`. The ids go in as one
 /// parameter (an array, or a JSON list on SQLite), so the statement's text, and its
-/// prepared form, are the same for any number of parents.
+/// prepared form, are the same for any number of parents. The statement's columns are read
+/// in the order of `R`'s selection: `columns`, then `computed`.
 pub async fn first_per_parent<R>(
     conn: &mut DbConn,
     query: PerParent<'_>,
@@ -57,7 +81,8 @@ pub async fn first_per_parent<R>(
     limit: i64,
 ) -> Result<Vec<R>, DbError>
 where
-    R: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
+    R: Send + 'static,
+    ByPosition<R>: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite>,
 {
     use diesel::sql_types::{Array, BigInt, Text};
     use diesel_async::RunQueryDsl as _;
@@ -68,14 +93,18 @@ where
     let PerParent {
         table,
         columns,
+        computed,
         alias,
         rows,
         order,
     } = query;
-    let loaded = match conn {
+    let computed = computed
+        .map(|expression| format!(", {expression}"))
+        .unwrap_or_default();
+    let loaded: Vec<ByPosition<R>> = match conn {
         DbConn::Pg(c) => {
             let sql = format!(
-                "SELECT {table}.* FROM unnest($1::int8[]) AS listed(id) \
+                "SELECT {table}.*{computed} FROM unnest($1::int8[]) AS listed(id) \
                  CROSS JOIN LATERAL (SELECT {columns} {rows}) AS {table} {order}"
             );
             diesel::sql_query(sql)
@@ -88,7 +117,7 @@ where
             let qualified = columns.replace(", ", &format!(", {table}."));
             let ids = serde_json::to_string(parent_ids).unwrap_or_else(|_| "[]".into());
             let sql = format!(
-                "SELECT {table}.{qualified} \
+                "SELECT {table}.{qualified}{computed} \
                  FROM (SELECT value AS id FROM json_each($1)) AS listed \
                  JOIN {table} ON {table}.id IN (SELECT {alias}.id {rows}) {order}"
             );
@@ -100,7 +129,7 @@ where
         }
     };
 
-    Ok(loaded)
+    Ok(loaded.into_iter().map(|row| row.0).collect())
 }
 
 /// Rows of one page in the requested order, and whether the range held more.

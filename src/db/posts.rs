@@ -1,10 +1,8 @@
 //! Queries over posts and their tags.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, not};
-use diesel::sql_types::{Nullable, Timestamp};
+use diesel::sql_types::{Nullable, Text, Timestamp};
 use diesel::{
     AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
     NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable,
@@ -43,7 +41,27 @@ pub struct PostRow {
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Its tags, read in the same statement: sorted and joined by commas, which no tag
+    /// holds; null when it has none.
+    #[diesel(
+        sql_type = Nullable<Text>,
+        select_expression = diesel::dsl::sql::<Nullable<Text>>(TAGS),
+        select_expression_type = diesel::expression::SqlLiteral<Nullable<Text>>,
+    )]
+    pub tags: Option<String>,
 }
+
+/// The expression that reads a post's tags into [`PostRow::tags`], for the row of `posts`
+/// in scope. Both backends have `string_agg` with an ordering (SQLite since 3.44).
+macro_rules! tags_expression {
+    () => {
+        "(SELECT string_agg(post_tags.tag, ',' ORDER BY post_tags.tag) \
+         FROM post_tags WHERE post_tags.post_id = posts.id)"
+    };
+}
+const TAGS: &str = tags_expression!();
+/// [`TAGS`] named as the row reads it, for statements written in SQL.
+const TAGS_COLUMN: &str = concat!(tags_expression!(), " AS tags");
 
 /// A post to insert; it starts as a draft.
 #[derive(Clone, Debug, Insertable)]
@@ -392,7 +410,8 @@ pub async fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<PostRow>, DbEr
     Ok(rows)
 }
 
-/// The columns of [`PostRow`], for statements written in SQL.
+/// The stored columns of [`PostRow`], for statements written in SQL; [`TAGS_COLUMN`] reads
+/// the rest.
 const POST_COLUMNS: &str = "id, organisation_id, author_id, kind, title, summary, body, \
     visibility, status, starts_at, ends_at, time_zone, venue, online_url, registration_url, \
     opens_at, deadline, eligibility, published_at, created_at, updated_at";
@@ -414,6 +433,7 @@ pub async fn newest_published(
     let query = PerParent {
         table: "posts",
         columns: POST_COLUMNS,
+        computed: Some(TAGS_COLUMN),
         alias: "newest",
         rows: &format!(
             "FROM posts AS newest \
@@ -427,27 +447,6 @@ pub async fn newest_published(
     };
 
     first_per_parent(conn, query, organisation_ids, limit).await
-}
-
-/// The tags of these posts, by post id, each list sorted; posts without tags are absent.
-pub async fn tags_of(
-    conn: &mut DbConn,
-    post_ids: &[i64],
-) -> Result<HashMap<i64, Vec<String>>, DbError> {
-    let rows: Vec<(i64, String)> = crate::on_conn!(conn, |c| {
-        post_tags::table
-            .filter(post_tags::post_id.eq_any(post_ids))
-            .order_by((post_tags::post_id, post_tags::tag))
-            .select((post_tags::post_id, post_tags::tag))
-            .load(c)
-            .await
-    })?;
-
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (post_id, tag) in rows {
-        tags.entry(post_id).or_default().push(tag);
-    }
-    Ok(tags)
 }
 
 /// Inserts a draft and its tags in one transaction; returns the new id.

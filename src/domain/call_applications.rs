@@ -230,7 +230,7 @@ async fn application_and_call(
     let call_row = post_queries::by_id(&mut conn, application.call_id)
         .await?
         .ok_or(DomainError::NotFound)?;
-    let call = Post::from_row(call_row, Vec::new())?;
+    let call = Post::from_row(call_row)?;
     if !may_read(actor, &call) {
         return Err(DomainError::NotFound);
     }

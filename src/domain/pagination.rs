@@ -98,6 +98,19 @@ impl<T> Page<T> {
             has_next_page,
         }
     }
+
+    /// The same page with each node turned by `f`.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            edges: self
+                .edges
+                .into_iter()
+                .map(|(cursor, node)| (cursor, f(node)))
+                .collect(),
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+        }
+    }
 }
 
 /// Turns a position in a list into the opaque string clients pass back as `after`/`before`.

@@ -108,8 +108,8 @@ impl Post {
         }
     }
 
-    /// Builds a post from its row and its tags.
-    pub fn from_row(row: PostRow, tags: Vec<String>) -> Result<Self, DomainError> {
+    /// Builds a post from its row.
+    pub fn from_row(row: PostRow) -> Result<Self, DomainError> {
         let bad =
             |column: &str| DomainError::Internal(format!("post {} has a bad {column}", row.id));
         let kind = PostKind::parse(&row.kind).ok_or_else(|| bad("kind"))?;
@@ -139,7 +139,10 @@ impl Post {
             title: row.title,
             summary: row.summary,
             body: row.body,
-            tags,
+            tags: row
+                .tags
+                .map(|tags| tags.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
             visibility,
             status,
             details,

@@ -9,7 +9,7 @@ use futures::{FutureExt as _, Stream};
 use super::DomainError;
 use super::feed::{Delivery, Feed, FeedEvent, OUTBOX_PAGE};
 use super::post::{Post, PostKind};
-use super::posts::{may_read, with_tags};
+use super::posts::{from_rows, may_read};
 use super::user::Actor;
 use crate::db::Database;
 use crate::db::events::{self, POST_PUBLISHED};
@@ -143,8 +143,7 @@ async fn read_batch(db: Database, after: i64) -> Result<Batch<PublishedPost>, Do
     let covered = last.id;
     let ids: Vec<i64> = rows.iter().map(|row| row.subject_id).collect();
     let posts = post_queries::by_ids(&mut conn, &ids).await?;
-    let mut posts: HashMap<i64, Post> = with_tags(&mut conn, posts)
-        .await?
+    let mut posts: HashMap<i64, Post> = from_rows(posts)?
         .into_iter()
         .map(|post| (post.id, post))
         .collect();

@@ -4,7 +4,7 @@ use super::organisation::{AccreditationStatus, Organisation, OrganisationProfile
 use super::post::{CallDetails, EventDetails, Post, PostDetails, PostKind, PostStatus};
 use super::post_feed::PostFeed;
 use super::post_input::{self, PostText};
-use super::posts::{may_read, with_tags};
+use super::posts::may_read;
 use super::user::Actor;
 use super::validation::FieldProblem;
 use super::{DomainError, directory, permissions};
@@ -152,7 +152,7 @@ async fn writable_post(db: &Database, actor: &Actor, id: i64) -> Result<Post, Do
     }
     let mut conn = db.conn().await?;
     let post = match queries::by_id(&mut conn, id).await? {
-        Some(row) => with_tags(&mut conn, [row]).await?.remove(0),
+        Some(row) => Post::from_row(row)?,
         None => return Err(DomainError::NotFound),
     };
     if !may_read(actor, &post) {
@@ -176,7 +176,7 @@ async fn load(conn: &mut db::DbConn, id: i64) -> Result<Post, DomainError> {
         .await?
         .ok_or_else(|| DomainError::Internal(format!("post {id} vanished after a write")))?;
 
-    Ok(with_tags(conn, [row]).await?.remove(0))
+    Post::from_row(row)
 }
 
 /// Refuses, saying why, an organisation that may not publish: an entity that is not

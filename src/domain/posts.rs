@@ -15,7 +15,7 @@ use super::{DomainError, permissions};
 use crate::db::posts::{
     self as queries, PostFilter, PostKeyset, PostPageQuery, PostRow, PostSortKey,
 };
-use crate::db::{Database, DbConn, SearchQuery};
+use crate::db::{Database, SearchQuery};
 
 /// The longest `search` text accepted, and the most words used from it.
 const MAX_SEARCH_LENGTH: usize = 200;
@@ -200,7 +200,7 @@ pub async fn list_posts(
         .iter()
         .map(|(row, rank)| encode_post_cursor(&query.sort.keyset_of(row, *rank)))
         .collect();
-    let posts = with_tags(&mut conn, rows.rows.into_iter().map(|(row, _)| row)).await?;
+    let posts = from_rows(rows.rows.into_iter().map(|(row, _)| row))?;
     let edges = cursors.into_iter().zip(posts).collect();
 
     Ok(Page::new(edges, args, window, rows.has_more))
@@ -223,7 +223,7 @@ pub async fn first_pages_of_organisations(
         .iter()
         .map(|row| encode_post_cursor(&PostSortKey::PublishedAt.keyset_of(row, None)))
         .collect();
-    let posts = with_tags(&mut conn, rows).await?;
+    let posts = from_rows(rows)?;
 
     let empty = || Page {
         edges: Vec::new(),
@@ -266,7 +266,7 @@ pub async fn posts_by_ids(
 ) -> Result<HashMap<i64, Post>, DomainError> {
     let mut conn = db.conn().await?;
     let rows = queries::by_ids(&mut conn, ids).await?;
-    let posts = with_tags(&mut conn, rows).await?;
+    let posts = from_rows(rows)?;
 
     Ok(posts
         .into_iter()
@@ -284,24 +284,9 @@ pub fn may_read(actor: &Actor, post: &Post) -> bool {
     status_allows && visibility_allows
 }
 
-/// Turns rows into posts, loading the tags of all of them in one query.
-pub(crate) async fn with_tags(
-    conn: &mut DbConn,
-    rows: impl IntoIterator<Item = PostRow>,
-) -> Result<Vec<Post>, DomainError> {
-    let rows: Vec<PostRow> = rows.into_iter().collect();
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let mut tags = queries::tags_of(conn, &ids).await?;
-
-    rows.into_iter()
-        .map(|row| {
-            let tags = tags.remove(&row.id).unwrap_or_default();
-            Post::from_row(row, tags)
-        })
-        .collect()
+/// Turns rows into posts.
+pub(crate) fn from_rows(rows: impl IntoIterator<Item = PostRow>) -> Result<Vec<Post>, DomainError> {
+    rows.into_iter().map(Post::from_row).collect()
 }
 
 /// The opaque cursor of a position in a list of posts.

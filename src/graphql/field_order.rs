@@ -5,6 +5,8 @@
 //! it. The specification asks for the selection order; clients and people reading GraphiQL
 //! expect it.
 
+use std::cell::OnceCell;
+
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, Value};
@@ -25,21 +27,34 @@ pub fn restore_field_order(
 /// Reorders one value, given every selection set that applies to it (a field selected
 /// twice, or through fragments, merges their selections).
 fn reorder(document: &ExecutableDocument, selections: &[&SelectionSet], value: &mut Value) {
-    if !matches!(value, Value::List(_) | Value::Object(_)) {
-        return;
+    if matches!(value, Value::List(_) | Value::Object(_)) {
+        reorder_by(document, &keys_of(document, selections), value);
     }
-    // The items of a list share their selections: their keys are listed once for all.
-    let mut keys = IndexMap::new();
+}
+
+/// One response key of a selection, in selection order.
+struct Key<'a> {
+    name: &'a str,
+    /// The selection sets below the key; empty for a leaf.
+    below: Vec<&'a SelectionSet>,
+    /// The keys of `below`, listed when the first value under this key is reordered and
+    /// shared by the rest: a list of a thousand posts lists its authors' keys once.
+    below_keys: OnceCell<Keys<'a>>,
+}
+
+/// The response keys of a selection in order. A selection holds a handful of keys, so a
+/// list searched in order costs less than hashing each field's name.
+type Keys<'a> = Vec<Key<'a>>;
+
+fn keys_of<'a>(document: &'a ExecutableDocument, selections: &[&'a SelectionSet]) -> Keys<'a> {
+    let mut keys = Vec::new();
     for selection_set in selections {
         collect_keys(document, selection_set, &mut keys);
     }
-    reorder_by(document, &keys, value);
+    keys
 }
 
-/// The response keys in selection order, each with the selection sets below it.
-type Keys<'a> = IndexMap<&'a str, Vec<&'a SelectionSet>>;
-
-fn reorder_by(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value) {
+fn reorder_by<'a>(document: &'a ExecutableDocument, keys: &Keys<'a>, value: &mut Value) {
     match value {
         Value::List(items) => {
             for item in items {
@@ -50,8 +65,8 @@ fn reorder_by(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value)
             // Fields that completed in order, the common case, stay where they are.
             if !follows(keys, map) {
                 let mut ordered = IndexMap::with_capacity(map.len());
-                for key in keys.keys() {
-                    if let Some((name, field)) = map.swap_remove_entry(*key) {
+                for key in keys {
+                    if let Some((name, field)) = map.swap_remove_entry(key.name) {
                         ordered.insert(name, field);
                     }
                 }
@@ -60,9 +75,12 @@ fn reorder_by(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value)
                 *map = ordered;
             }
             for (name, field) in map.iter_mut() {
-                match keys.get(name.as_str()) {
-                    Some(below) if !below.is_empty() => reorder(document, below, field),
-                    _ => {}
+                let key = keys.iter().find(|key| key.name == name.as_str());
+                if let Some(key) = key.filter(|key| !key.below.is_empty())
+                    && matches!(field, Value::List(_) | Value::Object(_))
+                {
+                    let below = key.below_keys.get_or_init(|| keys_of(document, &key.below));
+                    reorder_by(document, below, field);
                 }
             }
         }
@@ -74,8 +92,8 @@ fn reorder_by(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value)
 /// lack some (a fragment on another type).
 fn follows(keys: &Keys<'_>, map: &IndexMap<Name, Value>) -> bool {
     let mut fields = map.keys().peekable();
-    for key in keys.keys() {
-        if fields.peek().is_some_and(|name| name.as_str() == *key) {
+    for key in keys {
+        if fields.peek().is_some_and(|name| name.as_str() == key.name) {
             fields.next();
         }
     }
@@ -93,11 +111,20 @@ fn collect_keys<'a>(
     for selection in &selection_set.items {
         match &selection.node {
             Selection::Field(field) => {
-                let sub_selections = keys
-                    .entry(field.node.response_key().node.as_str())
-                    .or_default();
+                let name = field.node.response_key().node.as_str();
+                let index = match keys.iter().position(|key| key.name == name) {
+                    Some(index) => index,
+                    None => {
+                        keys.push(Key {
+                            name,
+                            below: Vec::new(),
+                            below_keys: OnceCell::new(),
+                        });
+                        keys.len() - 1
+                    }
+                };
                 if !field.node.selection_set.node.items.is_empty() {
-                    sub_selections.push(&field.node.selection_set.node);
+                    keys[index].below.push(&field.node.selection_set.node);
                 }
             }
             Selection::FragmentSpread(spread) => {

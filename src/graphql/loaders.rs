@@ -22,6 +22,10 @@ use crate::domain::threads::{self, Thread};
 use crate::domain::user::{Actor, User};
 use crate::domain::{accounts, directory, posts};
 
+/// The cache of a request's loader, hashed with foldhash: its keys are ids, and SipHash,
+/// the standard one, was a visible share of the work of a large page.
+pub type Cache = HashMapCache<foldhash::fast::RandomState>;
+
 /// The loaders of one request. They cache what they load, so they live no longer than it;
 /// a subscription clears them before each event, so that no event shows stale data. Clones
 /// share the same caches.
@@ -38,37 +42,37 @@ impl std::ops::Deref for Loaders {
 
 /// The loaders themselves, one per kind of object.
 pub struct LoaderSet {
-    pub organisations: DataLoader<OrganisationLoader, HashMapCache>,
-    pub users: DataLoader<UserLoader, HashMapCache>,
-    pub memberships: DataLoader<MembershipLoader, HashMapCache>,
-    pub memberships_of_users: DataLoader<UserMembershipsLoader, HashMapCache>,
-    pub posts: DataLoader<PostLoader, HashMapCache>,
-    pub call_applications: DataLoader<CallApplicationLoader, HashMapCache>,
-    pub threads: DataLoader<ThreadLoader, HashMapCache>,
-    pub messages: DataLoader<MessageLoader, HashMapCache>,
-    pub unread_counts: DataLoader<UnreadCountLoader, HashMapCache>,
-    pub partnerships: DataLoader<PartnershipLoader, HashMapCache>,
+    pub organisations: DataLoader<OrganisationLoader, Cache>,
+    pub users: DataLoader<UserLoader, Cache>,
+    pub memberships: DataLoader<MembershipLoader, Cache>,
+    pub memberships_of_users: DataLoader<UserMembershipsLoader, Cache>,
+    pub posts: DataLoader<PostLoader, Cache>,
+    pub call_applications: DataLoader<CallApplicationLoader, Cache>,
+    pub threads: DataLoader<ThreadLoader, Cache>,
+    pub messages: DataLoader<MessageLoader, Cache>,
+    pub unread_counts: DataLoader<UnreadCountLoader, Cache>,
+    pub partnerships: DataLoader<PartnershipLoader, Cache>,
     /// First pages of partners, by organisation and page size (see `partnership::partners`).
-    pub partner_pages: DataLoader<PartnerPageLoader, HashMapCache>,
+    pub partner_pages: DataLoader<PartnerPageLoader, Cache>,
     /// First pages of organisations' posts, by organisation and page size (see
     /// `post_query::list`).
-    pub post_pages: DataLoader<PostPageLoader, HashMapCache>,
+    pub post_pages: DataLoader<PostPageLoader, Cache>,
     /// First pages of threads' messages, by thread and page shape (see `Thread.messages`).
-    pub message_pages: DataLoader<MessagePageLoader, HashMapCache>,
+    pub message_pages: DataLoader<MessagePageLoader, Cache>,
     /// How many messages each thread holds, for `totalCount`.
-    pub message_counts: DataLoader<MessageCountLoader, HashMapCache>,
-    pub accreditation_applications: DataLoader<ApplicationLoader, HashMapCache>,
-    pub accreditation_histories: DataLoader<HistoryLoader, HashMapCache>,
+    pub message_counts: DataLoader<MessageCountLoader, Cache>,
+    pub accreditation_applications: DataLoader<ApplicationLoader, Cache>,
+    pub accreditation_histories: DataLoader<HistoryLoader, Cache>,
     /// The accreditation status changes of organisations, by organisation.
-    pub accreditation_status_changes: DataLoader<StatusChangeLoader, HashMapCache>,
+    pub accreditation_status_changes: DataLoader<StatusChangeLoader, Cache>,
     /// The documents of applications, by application.
-    pub accreditation_documents: DataLoader<DocumentLoader, HashMapCache>,
-    pub documents: DataLoader<DocumentByIdLoader, HashMapCache>,
+    pub accreditation_documents: DataLoader<DocumentLoader, Cache>,
+    pub documents: DataLoader<DocumentByIdLoader, Cache>,
     /// What was done on organisations' annual reports, by organisation.
-    pub annual_report_records: DataLoader<ReportRecordLoader, HashMapCache>,
+    pub annual_report_records: DataLoader<ReportRecordLoader, Cache>,
     /// The documents of annual reports, by report record.
-    pub annual_report_documents: DataLoader<ReportDocumentLoader, HashMapCache>,
-    pub report_documents: DataLoader<ReportDocumentByIdLoader, HashMapCache>,
+    pub annual_report_documents: DataLoader<ReportDocumentLoader, Cache>,
+    pub report_documents: DataLoader<ReportDocumentByIdLoader, Cache>,
 }
 
 impl Loaders {
@@ -76,8 +80,8 @@ impl Loaders {
     pub fn new(db: &Database, actor: &Actor) -> Self {
         // Cached for the request, so that a list can load its children in one batch up
         // front (see `membership::preload`) and each child then finds its value there.
-        fn cached<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
-            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        fn cached<T: Loader<i64>>(loader: T) -> DataLoader<T, Cache> {
+            DataLoader::with_cache(loader, tokio::spawn, Cache::new())
         }
         Self(Arc::new(LoaderSet {
             organisations: cached(OrganisationLoader(db.clone())),
@@ -93,17 +97,17 @@ impl Loaders {
             partner_pages: DataLoader::with_cache(
                 PartnerPageLoader(db.clone()),
                 tokio::spawn,
-                HashMapCache::default(),
+                Cache::new(),
             ),
             post_pages: DataLoader::with_cache(
                 PostPageLoader(db.clone(), actor.clone()),
                 tokio::spawn,
-                HashMapCache::default(),
+                Cache::new(),
             ),
             message_pages: DataLoader::with_cache(
                 MessagePageLoader(db.clone()),
                 tokio::spawn,
-                HashMapCache::default(),
+                Cache::new(),
             ),
             message_counts: cached(MessageCountLoader(db.clone())),
             accreditation_applications: cached(ApplicationLoader(db.clone(), actor.clone())),

@@ -1,5 +1,7 @@
 //! Posts in the graph: the `Post` interface, its three types, and their enums.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Interface, Lookahead, Object};
 use chrono::Utc;
 
@@ -66,7 +68,7 @@ macro_rules! post_type {
     ) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
-        pub struct $name(pub model::Post);
+        pub struct $name(pub Arc<model::Post>);
 
         $(#[$doc])*
         #[Object]
@@ -339,6 +341,13 @@ pub enum Post {
 
 impl From<model::Post> for Post {
     fn from(post: model::Post) -> Self {
+        Self::from(Arc::new(post))
+    }
+}
+
+/// A post shared with the request's cache, which hands it out without copying it.
+impl From<Arc<model::Post>> for Post {
+    fn from(post: Arc<model::Post>) -> Self {
         match post.details {
             PostDetails::News => Self::NewsPost(NewsPost(post)),
             PostDetails::Event(_) => Self::EventAnnouncement(EventAnnouncement(post)),

@@ -151,8 +151,9 @@ pub async fn list(
     };
 
     // An organisation's newest posts, as a list of organisations shows them, come from a
-    // batch for all the organisations on the page (see `preload_first_pages`).
-    let page = match organisation {
+    // batch for all the organisations on the page (see `preload_first_pages`), shared with
+    // the request's cache.
+    let page: Page<Arc<Model>> = match organisation {
         Some(organisation_id) if plain && is_first_page(&args) => {
             let size = args.window()?.limit;
             let key = FirstPosts {
@@ -161,11 +162,13 @@ pub async fn list(
             };
             let loaders = ctx.data_unchecked::<Loaders>();
             let page = loaders.post_pages.load_one(key).await?;
-            Arc::unwrap_or_clone(page.ok_or(ApiError::Internal)?)
+            Page::clone(&*page.ok_or(ApiError::Internal)?)
         }
-        _ => posts::list_posts(db, actor, &filter, order, &args).await?,
+        _ => posts::list_posts(db, actor, &filter, order, &args)
+            .await?
+            .map(Arc::new),
     };
-    preload(ctx, page.edges.iter().map(|(_, post)| post)).await?;
+    preload(ctx, page.edges.iter().map(|(_, post)| &**post)).await?;
 
     Ok(Connection::new(
         page,
@@ -186,13 +189,13 @@ pub struct PostPageLoader(pub Database, pub Actor);
 
 impl Loader<FirstPosts> for PostPageLoader {
     /// Shared, so that the request's cache hands out pages without copying their posts.
-    type Value = Arc<Page<Model>>;
+    type Value = Arc<Page<Arc<Model>>>;
     type Error = ApiError;
 
     async fn load(
         &self,
         keys: &[FirstPosts],
-    ) -> Result<HashMap<FirstPosts, Arc<Page<Model>>>, ApiError> {
+    ) -> Result<HashMap<FirstPosts, Arc<Page<Arc<Model>>>>, ApiError> {
         let mut by_size: HashMap<i64, Vec<i64>> = HashMap::new();
         for key in keys {
             by_size
@@ -209,7 +212,7 @@ impl Loader<FirstPosts> for PostPageLoader {
                     organisation_id,
                     size,
                 };
-                (key, Arc::new(page))
+                (key, Arc::new(page.map(Arc::new)))
             }));
         }
         Ok(pages)
@@ -258,7 +261,7 @@ pub async fn preload_first_pages(ctx: &Context<'_>, organisation_ids: &[i64]) ->
     }
     let loaded: Vec<&Model> = pages
         .iter()
-        .flat_map(|page| page.edges.iter().map(|(_, post)| post))
+        .flat_map(|page| page.edges.iter().map(|(_, post)| &**post))
         .collect();
     preload_selected(ctx, &selected, loaded).await
 }
