@@ -4,11 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::{
     ExpressionMethods as _, Insertable, OptionalExtension as _, QueryDsl as _, Queryable,
-    QueryableByName, Selectable, SelectableHelper as _,
+    Selectable, SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
 
 use super::schema::messages;
+use super::stamp::{MaybeStamp, Stamp};
 use super::threads::Sent;
 use super::{DbConn, DbError, PageRows, PerParent, events, first_per_parent};
 
@@ -18,7 +19,7 @@ use super::{DbConn, DbError, PageRows, PerParent, events, first_per_parent};
 pub const SEND_LOCK_SPACE: i64 = 0x6d73_6700_0000_0000;
 
 /// One row of `messages`, as stored.
-#[derive(Clone, Debug, PartialEq, Queryable, QueryableByName, Selectable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: i64,
@@ -26,8 +27,11 @@ pub struct MessageRow {
     pub author_id: i64,
     pub organisation_id: i64,
     pub body: String,
+    #[diesel(deserialize_as = Stamp)]
     pub sent_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub edited_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub deleted_at: Option<NaiveDateTime>,
 }
 

@@ -13,6 +13,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::memberships::NewInvitation;
 use super::schema::{invitations, organisations};
+use super::stamp::Stamp;
 use super::{DbConn, DbError, PageRows};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
@@ -34,7 +35,9 @@ pub struct OrganisationRow {
     pub established_on: Option<NaiveDate>,
     pub category: Option<String>,
     pub accreditation_status: Option<String>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub accredited_on: Option<NaiveDate>,
 }

@@ -5,19 +5,20 @@ use diesel::dsl::{count_star, not};
 use diesel::sql_types::{Nullable, Text, Timestamp};
 use diesel::{
     AsChangeset, BoolExpressionMethods as _, ExpressionMethods as _, Insertable,
-    NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable,
-    QueryableByName, Selectable, SelectableHelper as _,
+    NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Queryable, Selectable,
+    SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
 
 use super::post_search::{ResolvedSearch, SearchQuery, search_filter, search_rank};
 use super::schema::{organisations, post_tags, posts};
+use super::stamp::{MaybeStamp, Stamp};
 use super::{DbConn, DbError, PageRows, PerParent, events, first_per_parent};
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
 
 /// One row of `posts`, as stored.
-#[derive(Clone, Debug, PartialEq, Queryable, QueryableByName, Selectable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = posts)]
 pub struct PostRow {
     pub id: i64,
@@ -29,17 +30,24 @@ pub struct PostRow {
     pub body: String,
     pub visibility: String,
     pub status: String,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub starts_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub ends_at: Option<NaiveDateTime>,
     pub time_zone: Option<String>,
     pub venue: Option<String>,
     pub online_url: Option<String>,
     pub registration_url: Option<String>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub opens_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub deadline: Option<NaiveDateTime>,
     pub eligibility: Option<String>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub published_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     /// Its tags, read in the same statement: sorted and joined by commas, which no tag
     /// holds; null when it has none.

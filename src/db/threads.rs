@@ -14,6 +14,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::messages::{MessageRow, NewMessage, insert_in_transaction};
 use super::schema::{organisations, thread_participants, thread_reads, threads};
+use super::stamp::Stamp;
 use super::{DbConn, DbError, PageRows, events};
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<BigInt>, y: BigInt) -> BigInt);
@@ -26,8 +27,10 @@ pub struct ThreadRow {
     pub kind: String,
     pub subject: String,
     pub started_by: i64,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
     pub last_message_id: Option<i64>,
+    #[diesel(deserialize_as = Stamp)]
     pub last_activity_at: NaiveDateTime,
 }
 

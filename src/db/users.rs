@@ -10,6 +10,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::memberships::{InvitationRow, MembershipRow, NewMembership};
 use super::schema::{invitations, memberships, sign_in_throttles, users};
+use super::stamp::{MaybeStamp, Stamp};
 use super::{DbConn, DbError};
 
 /// One row of `users`, as stored.
@@ -22,7 +23,9 @@ pub struct UserRow {
     pub password_hash: String,
     pub platform_role: Option<String>,
     pub disabled: bool,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub last_sign_in_at: Option<NaiveDateTime>,
 }
 
