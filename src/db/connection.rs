@@ -218,6 +218,7 @@ fn setup_sqlite(
         let statements = Arc::clone(&statements);
         let path = path.to_owned();
         async move {
+            super::sqlite_memory::install();
             let mut conn = SqliteConn::establish(&path).await?;
             // WAL lets readers run beside the one writer; busy_timeout makes a writer wait
             // for the lock instead of failing at once.

@@ -59,6 +59,7 @@ fn migrate_sqlite(path: &std::path::Path) -> anyhow::Result<usize> {
     let raw = path
         .to_str()
         .context("the SQLite path is not valid UTF-8")?;
+    super::sqlite_memory::install();
     let mut conn = SqliteConnection::establish(raw)
         .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
     diesel::sql_query("PRAGMA busy_timeout = 5000").execute(&mut conn)?;

@@ -17,6 +17,7 @@ mod post_search;
 pub mod postgres;
 pub mod posts;
 pub mod schema;
+mod sqlite_memory;
 mod stamp;
 pub mod synthetic;
 pub mod threads;
