@@ -50,7 +50,9 @@ fn layout(total: usize) -> Option<Layout> {
 }
 
 unsafe extern "C" fn allocate(size: c_int) -> *mut c_void {
-    let Some(total) = usize::try_from(size).ok().and_then(|size| size.checked_add(HEADER))
+    let Some(total) = usize::try_from(size)
+        .ok()
+        .and_then(|size| size.checked_add(HEADER))
     else {
         return null_mut();
     };
@@ -100,7 +102,9 @@ unsafe extern "C" fn reallocate(memory: *mut c_void, size: c_int) -> *mut c_void
         // SAFETY: allocating has no precondition.
         return unsafe { allocate(size) };
     }
-    let Some(new_total) = usize::try_from(size).ok().and_then(|size| size.checked_add(HEADER))
+    let Some(new_total) = usize::try_from(size)
+        .ok()
+        .and_then(|size| size.checked_add(HEADER))
     else {
         return null_mut();
     };
@@ -112,7 +116,11 @@ unsafe extern "C" fn reallocate(memory: *mut c_void, size: c_int) -> *mut c_void
     // failure the old block stays valid, as SQLite expects.
     unsafe {
         let (block, total) = block_of(memory);
-        let moved = realloc(block, Layout::from_size_align_unchecked(total, ALIGN), new_total);
+        let moved = realloc(
+            block,
+            Layout::from_size_align_unchecked(total, ALIGN),
+            new_total,
+        );
         if moved.is_null() {
             return null_mut();
         }
