@@ -188,11 +188,15 @@ macro_rules! organisation_type {
                 let args = PageArgs { first, after, last, before };
                 let id = self.organisation.id;
 
-                let Some(page) = membership::list_members(db, actor, id, &args).await? else {
+                // The connections' work is boxed here and below: every field of an
+                // organisation runs in a future as large as its largest field's, and
+                // async-graphql moves each one, so a plain `id` would carry them all.
+                let members = Box::pin(membership::list_members(db, actor, id, &args));
+                let Some(page) = members.await? else {
                     return Ok(None);
                 };
                 let memberships: Vec<_> = page.edges.iter().map(|(_, m)| m.clone()).collect();
-                preload(ctx, &memberships).await?;
+                Box::pin(preload(ctx, &memberships)).await?;
 
                 Ok(Some(Connection::new(page, TotalCount::Members(id), Membership)))
             }
@@ -218,7 +222,8 @@ macro_rules! organisation_type {
                 order_by: Option<PostOrder>,
             ) -> ApiResult<Connection<Post>> {
                 let id = Some(self.organisation.id);
-                post_query::list(ctx, id, first, after, last, before, filter, order_by).await
+                let posts = post_query::list(ctx, id, first, after, last, before, filter, order_by);
+                Box::pin(posts).await
             }
 
             /// Its applications to other organisations' calls, oldest first. Null unless
@@ -241,7 +246,8 @@ macro_rules! organisation_type {
                 let args = PageArgs { first, after, last, before };
                 let id = self.organisation.id;
 
-                let page = call_applications::applications_of(db, actor, id, &args).await?;
+                let page = call_applications::applications_of(db, actor, id, &args);
+                let page = Box::pin(page).await?;
 
                 Ok(page.map(|page| {
                     let total = TotalCount::CallApplications(ApplicationScope::Organisation(id));
@@ -265,7 +271,7 @@ macro_rules! organisation_type {
                 before: Option<String>,
             ) -> ApiResult<Connection<Organisation>> {
                 let args = PageArgs { first, after, last, before };
-                partnership::partners(ctx, self.organisation.id, args).await
+                Box::pin(partnership::partners(ctx, self.organisation.id, args)).await
             }
 
             /// Partnerships proposed by or to it that await an answer, oldest first. Null
@@ -284,7 +290,7 @@ macro_rules! organisation_type {
                 before: Option<String>,
             ) -> ApiResult<Option<Connection<Partnership>>> {
                 let args = PageArgs { first, after, last, before };
-                partnership::partnership_requests(ctx, self.organisation.id, args).await
+                Box::pin(partnership::partnership_requests(ctx, self.organisation.id, args)).await
             }
 
             $($extra)*
@@ -322,7 +328,7 @@ organisation_type! {
             &self,
             ctx: &Context<'_>,
         ) -> ApiResult<Option<Vec<AccreditationStatusChange>>> {
-            accreditation::status_history(ctx, self.organisation.id).await
+            Box::pin(accreditation::status_history(ctx, self.organisation.id)).await
         }
 
         /// Its applications for accreditation, newest first. Null unless you are its member
@@ -340,7 +346,7 @@ organisation_type! {
             before: Option<String>,
         ) -> ApiResult<Option<Connection<AccreditationApplication>>> {
             let args = PageArgs { first, after, last, before };
-            accreditation::of_organisation(ctx, self.organisation.id, args).await
+            Box::pin(accreditation::of_organisation(ctx, self.organisation.id, args)).await
         }
 
         /// Its annual reports to the CPR, newest year first: one for every year it owes,
@@ -351,8 +357,8 @@ organisation_type! {
             &self,
             ctx: &Context<'_>,
         ) -> ApiResult<Option<Vec<AnnualReport>>> {
-            annual_report::of_entity(ctx, self.organisation.id, &self.organisation.profile)
-                .await
+            let profile = &self.organisation.profile;
+            Box::pin(annual_report::of_entity(ctx, self.organisation.id, profile)).await
         }
     }
 }
