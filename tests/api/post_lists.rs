@@ -272,9 +272,58 @@ async fn a_search_costs_the_same_statements_at_any_page_size(app: TestApp) {
     );
 }
 
+async fn search_results_page_by_rank_without_gaps(app: TestApp) {
+    let editor = member_of(&app, "acb", MemberRole::Editor).await;
+    // Title matches rank above body matches; equal posts tie and fall back to their ids.
+    for i in 0..9 {
+        let input = if i % 3 == 0 {
+            json!({ "kind": "NEWS", "title": format!("Mangrove survey {i}"), "body": "Notes." })
+        } else {
+            let filler = "The network met to plan the year. ".repeat(i % 3);
+            json!({ "kind": "NEWS", "title": format!("Meeting {i}"),
+                "body": format!("{filler}Mangrove planting was agreed.") })
+        };
+        published(&app, &editor, "acb", input).await;
+    }
+    let search = json!({ "search": "mangrove" });
+
+    let whole = app
+        .data(POSTS, json!({ "filter": search, "first": 50 }))
+        .await;
+    let mut walked = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data(
+                POSTS,
+                json!({ "filter": search, "first": 2, "after": after }),
+            )
+            .await;
+        walked.extend(titles(&page));
+        if page["posts"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["posts"]["pageInfo"]["endCursor"].clone();
+    }
+
+    let whole = titles(&whole);
+    assert_eq!(whole.len(), 9);
+    assert!(
+        whole[..3]
+            .iter()
+            .all(|title| title.starts_with("Mangrove survey")),
+        "{whole:?}"
+    );
+    assert_eq!(
+        walked, whole,
+        "pages of two follow the ranking without gaps"
+    );
+}
+
 on_both_backends!(
     a_search_costs_the_same_statements_at_any_page_size,
     search_ranks_a_title_match_above_a_body_match,
+    search_results_page_by_rank_without_gaps,
     posts_filter_by_kind_tag_country_and_organisation,
     events_sort_by_start_and_filter_by_range
 );
