@@ -30,9 +30,22 @@ use crate::graphql::{DocumentCache, Schemas};
 
 pub use metrics::Metrics;
 
-/// What every handler can reach.
+/// What every handler can reach. axum and tower clone it for every request, several times
+/// over, so it is one shared pointer rather than a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The contents of [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub db: Database,
     pub schemas: Schemas,
     pub tokens: Arc<TokenKeys>,
@@ -69,7 +82,7 @@ impl AppState {
         feed: PostFeed,
         documents: Arc<DocumentCache>,
     ) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             db,
             schemas,
             tokens: Arc::new(tokens),
@@ -82,13 +95,13 @@ impl AppState {
             uploads: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
             closing: Closing::default(),
             documents,
-        }
+        }))
     }
 }
 
 /// All routes, with the body limit, CORS and the access log.
 pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
-    state.limits = BodyLimits {
+    Arc::make_mut(&mut state.0).limits = BodyLimits {
         json: config.max_body_bytes,
         upload: config.max_upload_bytes,
     };
