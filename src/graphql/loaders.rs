@@ -152,11 +152,16 @@ impl Loaders {
 pub struct OrganisationLoader(Database);
 
 impl Loader<i64> for OrganisationLoader {
-    type Value = Organisation;
+    /// Shared, so that the request's cache hands organisations out without copying them.
+    type Value = Arc<Organisation>;
     type Error = ApiError;
 
-    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Organisation>, ApiError> {
-        Ok(directory::organisations_by_ids(&self.0, ids).await?)
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Arc<Organisation>>, ApiError> {
+        let organisations = directory::organisations_by_ids(&self.0, ids).await?;
+        Ok(organisations
+            .into_iter()
+            .map(|(id, organisation)| (id, Arc::new(organisation)))
+            .collect())
     }
 }
 

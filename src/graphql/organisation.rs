@@ -1,5 +1,7 @@
 //! The directory in the graph: the `Organisation` interface, its three types, and its enums.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Interface, Object};
 
 use super::accreditation::{self, AccreditationApplication, AccreditationStatusChange};
@@ -101,7 +103,7 @@ macro_rules! organisation_type {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
-            organisation: model::Organisation,
+            organisation: Arc<model::Organisation>,
             $($field: $ty,)*
         }
 
@@ -573,6 +575,13 @@ pub enum Organisation {
 
 impl From<model::Organisation> for Organisation {
     fn from(organisation: model::Organisation) -> Self {
+        Self::from(Arc::new(organisation))
+    }
+}
+
+/// An organisation shared with the request's cache, which hands it out without copying it.
+impl From<Arc<model::Organisation>> for Organisation {
+    fn from(organisation: Arc<model::Organisation>) -> Self {
         match organisation.profile {
             OrganisationProfile::Entity {
                 category,
