@@ -20,15 +20,8 @@ pub fn restore_field_order(
     data: &mut Value,
 ) {
     if let Some((_, operation)) = selected_operation(document, operation_name) {
-        reorder(document, &[&operation.selection_set.node], data);
-    }
-}
-
-/// Reorders one value, given every selection set that applies to it (a field selected
-/// twice, or through fragments, merges their selections).
-fn reorder(document: &ExecutableDocument, selections: &[&SelectionSet], value: &mut Value) {
-    if matches!(value, Value::List(_) | Value::Object(_)) {
-        reorder_by(document, &keys_of(document, selections), value);
+        let keys = keys_of(document, &[&operation.selection_set.node]);
+        reorder_by(document, &keys, data);
     }
 }
 
@@ -46,6 +39,8 @@ struct Key<'a> {
 /// list searched in order costs less than hashing each field's name.
 type Keys<'a> = Vec<Key<'a>>;
 
+/// The keys of every selection set that applies to one value (a field selected twice, or
+/// through fragments, merges their selections).
 fn keys_of<'a>(document: &'a ExecutableDocument, selections: &[&'a SelectionSet]) -> Keys<'a> {
     let mut keys = Vec::new();
     for selection_set in selections {

@@ -80,7 +80,7 @@ impl Loaders {
     pub fn new(db: &Database, actor: &Actor) -> Self {
         // Cached for the request, so that a list can load its children in one batch up
         // front (see `membership::preload`) and each child then finds its value there.
-        fn cached<T: Loader<i64>>(loader: T) -> DataLoader<T, Cache> {
+        fn cached<T: Send + Sync + 'static>(loader: T) -> DataLoader<T, Cache> {
             DataLoader::with_cache(loader, tokio::spawn, Cache::new())
         }
         Self(Arc::new(LoaderSet {
@@ -94,21 +94,9 @@ impl Loaders {
             messages: cached(MessageLoader(db.clone(), actor.clone())),
             unread_counts: cached(UnreadCountLoader(db.clone(), actor.clone())),
             partnerships: cached(PartnershipLoader(db.clone(), actor.clone())),
-            partner_pages: DataLoader::with_cache(
-                PartnerPageLoader(db.clone()),
-                tokio::spawn,
-                Cache::new(),
-            ),
-            post_pages: DataLoader::with_cache(
-                PostPageLoader(db.clone(), actor.clone()),
-                tokio::spawn,
-                Cache::new(),
-            ),
-            message_pages: DataLoader::with_cache(
-                MessagePageLoader(db.clone()),
-                tokio::spawn,
-                Cache::new(),
-            ),
+            partner_pages: cached(PartnerPageLoader(db.clone())),
+            post_pages: cached(PostPageLoader(db.clone(), actor.clone())),
+            message_pages: cached(MessagePageLoader(db.clone())),
             message_counts: cached(MessageCountLoader(db.clone())),
             accreditation_applications: cached(ApplicationLoader(db.clone(), actor.clone())),
             accreditation_histories: cached(HistoryLoader(db.clone())),
